@@ -1,0 +1,41 @@
+#!/bin/sh
+# The contract between the runtime and every case: the HARNESS_* variables and the case's own env,
+# a writable /tmp, and an exit code that reaches the host.
+
+n=0
+failed=0
+quote() { printf "'%s'" "$(printf '%s' "$1" | tr '\n' ' ' | sed "s/'/''/g")"; }
+# report <description> <what was seen> <command...>: one test point, ok when the command succeeds.
+report() {
+  n=$((n + 1))
+  description=$1
+  seen=$2
+  shift 2
+  if "$@"; then
+    echo "ok $n - $description"
+    return
+  fi
+  failed=$((failed + 1))
+  echo "not ok $n - $description"
+  echo '  ---'
+  echo "  got: $(quote "$seen")"
+  echo '  ...'
+}
+
+echo 'TAP version 14'
+echo '1..6'
+
+case $HARNESS_ARCH in x86_64 | arm64 | s390x) known=yes ;; *) known=no ;; esac
+report 'HARNESS_ARCH is x86_64, arm64 or s390x' "HARNESS_ARCH=$HARNESS_ARCH" [ "$known" = yes ]
+report 'HARNESS_CASE is this case' "HARNESS_CASE=$HARNESS_CASE" [ "$HARNESS_CASE" = env-and-exit ]
+report 'HARNESS_PLATFORM is set' "HARNESS_PLATFORM=$HARNESS_PLATFORM" [ -n "$HARNESS_PLATFORM" ]
+report "case.yaml's env reaches the container" "CASE_GREETING=$CASE_GREETING" [ "$CASE_GREETING" = 'hello from case.yaml' ]
+
+scratch=/tmp/env-and-exit.$$
+written=$(echo "written by $$" 2>&1 >"$scratch")
+report '/tmp is writable' "$written" [ -f "$scratch" ]
+back=$(cat "$scratch" 2>&1)
+report '/tmp gives back what was written' "$back" [ "$back" = "written by $$" ]
+rm -f "$scratch"
+
+[ "$failed" -eq 0 ]

@@ -1,0 +1,39 @@
+#!/bin/sh
+# The runtime names the UTS namespace after the case; setting the hostname is allowed there
+# (CAP_SYS_ADMIN in the container) and touches only this namespace.
+
+n=0
+failed=0
+quote() { printf "'%s'" "$(printf '%s' "$1" | tr '\n' ' ' | sed "s/'/''/g")"; }
+# report <description> <what was seen> <command...>: one test point, ok when the command succeeds.
+report() {
+  n=$((n + 1))
+  description=$1
+  seen=$2
+  shift 2
+  if "$@"; then
+    echo "ok $n - $description"
+    return
+  fi
+  failed=$((failed + 1))
+  echo "not ok $n - $description"
+  echo '  ---'
+  echo "  got: $(quote "$seen")"
+  echo '  ...'
+}
+
+echo 'TAP version 14'
+echo '1..3'
+
+name=$(hostname 2>&1)
+report "hostname is the case id ($HARNESS_CASE)" "$name" [ "$name" = "$HARNESS_CASE" ]
+
+renamed="$HARNESS_CASE-renamed"
+out=$(hostname "$renamed" 2>&1)
+status=$?
+report 'setting the hostname succeeds' "$out" [ "$status" -eq 0 ]
+
+name=$(uname -n 2>&1)
+report "uname -n shows the new hostname" "$name" [ "$name" = "$renamed" ]
+
+[ "$failed" -eq 0 ]

@@ -1,0 +1,35 @@
+#!/bin/sh
+# The container's root is the busybox base plus the case's files; the guest's agent state
+# (/harness) and the stock of container roots (/containers) must not be reachable from inside.
+
+n=0
+failed=0
+quote() { printf "'%s'" "$(printf '%s' "$1" | tr '\n' ' ' | sed "s/'/''/g")"; }
+# report <description> <what was seen> <command...>: one test point, ok when the command succeeds.
+report() {
+  n=$((n + 1))
+  description=$1
+  seen=$2
+  shift 2
+  if "$@"; then
+    echo "ok $n - $description"
+    return
+  fi
+  failed=$((failed + 1))
+  echo "not ok $n - $description"
+  echo '  ---'
+  echo "  got: $(quote "$seen")"
+  echo '  ...'
+}
+
+echo 'TAP version 14'
+echo '1..5'
+
+report '/case/test.sh is the running script' "$(ls -l /case 2>&1)" [ -f /case/test.sh ]
+report '/bin/busybox is present' "$(ls -l /bin/busybox 2>&1)" [ -x /bin/busybox ]
+out=$(/bin/sh -c 'echo works' 2>&1)
+report '/bin/sh runs' "$out" [ "$out" = works ]
+report "the guest's /harness is not visible" "$(ls -d /harness/* 2>&1)" [ ! -e /harness ]
+report "the guest's /containers is not visible" "$(ls -d /containers/* 2>&1)" [ ! -e /containers ]
+
+[ "$failed" -eq 0 ]

@@ -1,0 +1,40 @@
+import { access } from 'node:fs/promises';
+import { execa } from 'execa';
+import { fixturePrefix } from '../../fixtures/paths.js';
+import { openImage } from '../image.js';
+import { ARCHES } from '../types.js';
+import type { Reaper } from '../reaper.js';
+import { createQemuPlatform } from '../../platforms/qemu/index.js';
+import { PROFILES } from '../../platforms/qemu/profiles.js';
+
+export interface DoctorLine {
+  ok: boolean;
+  what: string;
+  detail: string;
+}
+
+/** `harness doctor`: what this host can run, and why not where it cannot. */
+export async function doctor(cacheDir: string, reaper: Reaper): Promise<DoctorLine[]> {
+  const lines: DoctorLine[] = [];
+  for (const tool of ['setpriv', 'dpkg-deb', 'apt-get']) {
+    const found = await execa('sh', ['-c', 'command -v "$1"', 'sh', tool], { reject: false });
+    lines.push({ ok: !found.failed, what: tool, detail: found.failed ? 'missing (run: harness setup)' : found.stdout });
+  }
+  const kvm = await access('/dev/kvm').then(() => true, () => false);
+  lines.push({ ok: true, what: '/dev/kvm', detail: kvm ? 'present (only a booting probe guest counts)' : 'absent' });
+  for (const arch of ARCHES) {
+    const prefix = fixturePrefix(arch, 'harness', cacheDir);
+    const image = await openImage(prefix, 'fixtures').catch(() => undefined);
+    if (!image) {
+      lines.push({ ok: false, what: `qemu-${arch}`, detail: `no bundled image at ${prefix} (run: harness fixtures build)` });
+      continue;
+    }
+    const caps = await createQemuPlatform(arch, { reaper, cacheDir }).probe(image);
+    lines.push({
+      ok: caps.available,
+      what: `qemu-${arch}`,
+      detail: caps.available ? `${PROFILES[arch].binary}, accel ${caps.accel}: ${caps.notes.join('; ')}` : (caps.reason ?? 'unavailable'),
+    });
+  }
+  return lines;
+}

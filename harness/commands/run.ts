@@ -1,0 +1,96 @@
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FIXTURE_NAMES, fixturePrefix, type FixtureName } from '../../fixtures/paths.js';
+import { discoverCases } from '../cases/load.js';
+import { parseShard, selectCases } from '../cases/select.js';
+import { UsageError } from '../errors.js';
+import { openImage } from '../image.js';
+import { defaultSlots } from '../plan.js';
+import type { Reaper } from '../reaper.js';
+import { createReporters } from '../report/index.js';
+import { ReporterMux } from '../report/multiplexer.js';
+import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../run.js';
+import type { Arch, CaseDef, RunSummary } from '../types.js';
+import { createQemuPlatform } from '../../platforms/qemu/index.js';
+import { ensureFixtures } from './fixtures.js';
+import { parsePlatform } from './platforms.js';
+
+export interface RunFlags {
+  platform: string;
+  image?: string;
+  grep?: string;
+  label: string[];
+  reporter: string[];
+  out?: string;
+  timeout?: number;
+  cases: string;
+  shard?: string;
+  slots?: number;
+  cache?: string;
+}
+
+export interface Terminal {
+  write(text: string): void;
+  color: boolean;
+  live: boolean;
+}
+
+/** `harness run`: select, plan, boot, run, report. Returns the summary; the caller maps it to an exit code. */
+export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Reaper): Promise<RunSummary> {
+  const arches = parsePlatform(flags.platform);
+  const reporterNames = flags.reporter.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  const cases = await discoverCases(flags.cases);
+  const { selected, skipped } = selectCases(cases, { arches, platformKind: 'qemu', grep: flags.grep, labels: flags.label, shard });
+
+  if (!flags.image) await ensureFixtures(arches, flags.cache, (line) => terminal.write(`${line}\n`));
+  const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = resolve(flags.out ?? join('out', runId));
+  await mkdir(outDir, { recursive: true });
+  if (!flags.out) await pointLatest(outDir);
+
+  const targets: RunTarget[] = [];
+  for (const arch of arches) {
+    const image = flags.image ? await openImage(flags.image, '--image') : await openImage(fixturePrefix(arch, 'harness', flags.cache), 'fixtures');
+    const archCases = selected.filter((s) => s.arch === arch).map((s) => withTimeout(s.case, flags.timeout));
+    targets.push({ platform: createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache') }), image, cases: archCases });
+  }
+  const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
+  const mux = new ReporterMux(reporters);
+  const summary = await runTargets({
+    runId,
+    outDir,
+    targets,
+    skipped,
+    reporter: mux,
+    slots: flags.slots ?? defaultSlots(),
+    timeouts: DEFAULT_TIMEOUTS,
+    ownTestsImage: (c, target) => ownTestsImage(c, target.platform.arch, flags.cache),
+  });
+  for (const failure of mux.errors()) {
+    terminal.write(`reporter ${failure.reporter} failed in ${failure.hook}: ${String(failure.error)}\n`);
+  }
+  return summary;
+}
+
+function withTimeout(c: CaseDef, timeoutSeconds: number | undefined): CaseDef {
+  return timeoutSeconds === undefined ? c : { ...c, timeoutMs: timeoutSeconds * 1000 };
+}
+
+/** `image: fixture:<name>` names a bundled image for the target's arch; anything else is a prefix. */
+async function ownTestsImage(c: CaseDef, arch: Arch, cache: string | undefined) {
+  const ref = c.image;
+  if (!ref) throw new UsageError(c.file, 'image-runs-own-tests needs an image');
+  if (ref.startsWith('fixture:')) {
+    const name = ref.slice('fixture:'.length);
+    if (!(FIXTURE_NAMES as readonly string[]).includes(name)) throw new UsageError(c.file, `image: no bundled fixture "${name}" (have ${FIXTURE_NAMES.join(', ')})`);
+    return openImage(fixturePrefix(arch, name as FixtureName, cache), c.file);
+  }
+  return openImage(ref, c.file);
+}
+
+async function pointLatest(outDir: string): Promise<void> {
+  const link = join(outDir, '..', 'latest');
+  await rm(link, { force: true });
+  await symlink(outDir, link).catch(() => undefined);
+}

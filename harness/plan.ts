@@ -1,0 +1,42 @@
+import { availableParallelism, totalmem } from 'node:os';
+import type { Arch, CaseDef } from './types.js';
+
+/** One boot: which platform instance, and the cases it runs in order. */
+export interface PlannedSession {
+  id: string;
+  /** Index into the run's platform targets. */
+  target: number;
+  arch: Arch;
+  /** 'agent': the harness runs the cases' containers; 'own-tests': the image prints TAP itself. */
+  mode: 'agent' | 'own-tests';
+  cases: CaseDef[];
+}
+
+export interface PlanTarget {
+  arch: Arch;
+  cases: CaseDef[];
+}
+
+/**
+ * Groups cases into boots: per target one shared session for ordinary cases, then one boot for each
+ * case that asks for a fresh machine or brings its own self-testing image. Pure, so it is tested
+ * without machines and a run can print its plan.
+ */
+export function planSessions(targets: PlanTarget[]): PlannedSession[] {
+  const sessions: PlannedSession[] = [];
+  targets.forEach((target, index) => {
+    const shared = target.cases.filter((c) => !c.freshMachine && !c.imageRunsOwnTests);
+    const own = target.cases.filter((c) => c.freshMachine || c.imageRunsOwnTests);
+    const id = (n: number) => `${target.arch}-${index}-${n}`;
+    if (shared.length) sessions.push({ id: id(sessions.length), target: index, arch: target.arch, mode: 'agent', cases: shared });
+    for (const c of own) {
+      sessions.push({ id: id(sessions.length), target: index, arch: target.arch, mode: c.imageRunsOwnTests ? 'own-tests' : 'agent', cases: [c] });
+    }
+  });
+  return sessions;
+}
+
+/** Parallel boots that fit this host: one per core (TCG is CPU-bound), at most one per GiB of memory. */
+export function defaultSlots(cpus = availableParallelism(), memoryBytes = totalmem()): number {
+  return Math.max(1, Math.min(cpus, Math.floor(memoryBytes / 2 ** 30)));
+}

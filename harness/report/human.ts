@@ -1,0 +1,237 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { stringify } from 'yaml';
+import { failedAsserts } from '../tap.js';
+import type {
+  BootRecord,
+  CaseResult,
+  Outcome,
+  PhaseName,
+  Reporter,
+  RunInfo,
+  RunSummary,
+} from '../types.js';
+
+export interface HumanReporterOptions {
+  write: (s: string) => void;
+  color: boolean;
+  /** A terminal: keep one redrawn status line below the finished cases. */
+  live: boolean;
+  /** The status line is cut to this width, because a wrapped line cannot be redrawn in place. */
+  columns?: number;
+}
+
+const CLEAR_LINE = '\r\x1b[2K';
+const DIAG_LINES = 8;
+const STDERR_LINES = 10;
+const OUTCOMES: readonly Outcome[] = ['pass', 'fail', 'skip', 'flaky', 'error'];
+const OUTCOME_WORDS: Record<Outcome, string> = {
+  pass: 'passed',
+  fail: 'failed',
+  skip: 'skipped',
+  flaky: 'flaky',
+  error: 'errored',
+};
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/**
+ * Case ids, reasons and guest output reach the terminal: flatten them to one line and neutralise
+ * control characters, so a guest cannot move the cursor or recolour the screen.
+ */
+const oneLine = (s: string): string =>
+  s
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .replace(/\t/g, ' ')
+    .replace(/[\x00-\x1f\x7f-\x9f]/g, '\uFFFD')
+    .trim();
+
+function countsText(counts: Partial<Record<Outcome, number>>): string {
+  return OUTCOMES.filter((o) => counts[o])
+    .map((o) => `${counts[o]} ${OUTCOME_WORDS[o]}`)
+    .join(', ');
+}
+
+/** Console output for people: one line per finished case, then a summary and failure details. */
+export class HumanReporter implements Reporter {
+  readonly #write: (s: string) => void;
+  readonly #live: boolean;
+  readonly #columns: number;
+  readonly #c: ChalkInstance;
+  readonly #counts: Record<Outcome, number> = { pass: 0, fail: 0, skip: 0, flaky: 0, error: 0 };
+  /** Cases running per platform, for the status line. */
+  readonly #running = new Map<string, Set<string>>();
+  /** Boots not yet ready: id → platform and latest phase, as "kernel, 0.4s". */
+  readonly #booting = new Map<string, { platform: string; phase?: string }>();
+  #selected = 0;
+  #statusShown = false;
+
+  constructor(options: HumanReporterOptions) {
+    this.#write = options.write;
+    this.#live = options.live;
+    this.#columns = options.columns ?? 80;
+    this.#c = new Chalk({ level: options.color ? 1 : 0 });
+  }
+
+  onRunBegin(info: RunInfo): void {
+    this.#selected = info.selected;
+    const skipped = info.skipped.length ? `, ${info.skipped.length} not selected` : '';
+    this.#print(
+      this.#c.bold(`run ${info.runId}: ${info.selected} cases on ${info.platforms.join(', ')}`) +
+        skipped,
+    );
+  }
+
+  onBootBegin(bootId: string, platform: string): void {
+    this.#booting.set(bootId, { platform });
+    this.#redraw();
+  }
+
+  onBootPhase(bootId: string, phase: PhaseName, atMs: number): void {
+    const boot = this.#booting.get(bootId);
+    if (!boot) return;
+    if (phase === 'ready') this.#booting.delete(bootId);
+    else boot.phase = `${phase}, ${formatDuration(atMs)}`;
+    this.#redraw();
+  }
+
+  onCaseBegin(caseId: string, platform: string): void {
+    const running = this.#running.get(platform) ?? new Set<string>();
+    this.#running.set(platform, running.add(caseId));
+    this.#redraw();
+  }
+
+  onCaseEnd(result: CaseResult): void {
+    this.#counts[result.outcome]++;
+    this.#running.get(result.platform)?.delete(result.caseId);
+    this.#print(this.#caseLine(result));
+  }
+
+  onBootEnd(record: BootRecord): void {
+    this.#booting.delete(record.id);
+    if (record.outcome === 'error') {
+      const label = this.#c.magenta(`BOOT ERROR[${record.errorClass ?? 'harness'}]`);
+      const where = oneLine(`${record.platform} ${record.id}`);
+      this.#print(`${label} ${where}: ${oneLine(record.reason ?? '')}`);
+    } else {
+      this.#redraw();
+    }
+  }
+
+  onRunEnd(summary: RunSummary): void {
+    if (this.#statusShown) this.#write(CLEAR_LINE);
+    this.#statusShown = false;
+    this.#booting.clear();
+    this.#running.clear();
+    for (const line of this.#summaryLines(summary)) this.#print(line);
+  }
+
+  #label(result: CaseResult): string {
+    const c = this.#c;
+    switch (result.outcome) {
+      case 'pass':
+        return c.green('PASS');
+      case 'fail':
+        return c.red('FAIL');
+      case 'skip':
+        return c.yellow('SKIP');
+      case 'flaky':
+        return c.yellow('FLAKY');
+      case 'error':
+        return c.magenta(`ERROR[${result.errorClass ?? 'harness'}]`);
+    }
+  }
+
+  #caseLine(result: CaseResult): string {
+    const attempts = result.attempts > 1 ? `, ${result.attempts} attempts` : '';
+    const time = this.#c.dim(`(${formatDuration(result.durationMs)}${attempts})`);
+    const reason = result.outcome !== 'pass' && result.reason ? `: ${oneLine(result.reason)}` : '';
+    const what = oneLine(`${result.platform} ${result.caseId}`);
+    return `${this.#label(result)} ${what} ${time}${reason}`;
+  }
+
+  #summaryLines(summary: RunSummary): string[] {
+    const { results, boots } = summary;
+    const byPlatform = new Map<string, Partial<Record<Outcome, number>>>();
+    for (const r of results) {
+      const counts = byPlatform.get(r.platform) ?? {};
+      counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+      byPlatform.set(r.platform, counts);
+    }
+    const bootErrors = boots.filter((b) => b.outcome === 'error').length;
+    const ready = boots.flatMap((b) => (b.phases.ready === undefined ? [] : [b.phases.ready]));
+    const medianReady = ready.sort((a, b) => a - b)[Math.floor((ready.length - 1) / 2)];
+    const lines = [
+      '',
+      this.#c.bold(`${countsText(this.#tally(results)) || 'nothing ran'} (${results.length} cases)`),
+      ...[...byPlatform].map(([platform, counts]) => `  ${oneLine(platform)}: ${countsText(counts)}`),
+      `boots: ${boots.length}` +
+        (bootErrors ? `, ${bootErrors} failed` : '') +
+        (medianReady === undefined ? '' : `, median ready ${formatDuration(medianReady)}`),
+      ...(summary.skipped.length ? [`not selected: ${summary.skipped.length}`] : []),
+      `wall time: ${formatDuration(summary.durationMs)}`,
+    ];
+    const failed = results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
+    return failed.length ? [...lines, '', ...failed.flatMap((r) => this.#details(r))] : lines;
+  }
+
+  #tally(results: CaseResult[]): Record<Outcome, number> {
+    const counts = { pass: 0, fail: 0, skip: 0, flaky: 0, error: 0 };
+    for (const r of results) counts[r.outcome]++;
+    return counts;
+  }
+
+  #details(result: CaseResult): string[] {
+    const lines = [this.#caseLine(result)];
+    for (const container of result.containers) {
+      const prefix = result.containers.length > 1 ? `${container.name}: ` : '';
+      for (const { path, assert } of failedAsserts(container.tap)) {
+        lines.push(`  ${this.#c.red('not ok')} ${oneLine(prefix + path)}`);
+        if (assert.diag) {
+          const yaml = stringify(assert.diag).trimEnd().split('\n');
+          const cut = yaml.length > DIAG_LINES ? ['…'] : [];
+          const shown = [...yaml.slice(0, DIAG_LINES), ...cut];
+          lines.push(...shown.map((l) => this.#c.dim(`      ${oneLine(l)}`)));
+        }
+      }
+      const stderr = container.stderr.trimEnd().split('\n').slice(-STDERR_LINES);
+      if (stderr.join('').trim()) {
+        lines.push(`  ${oneLine(`${prefix}stderr`)} (last ${stderr.length} lines):`);
+        lines.push(...stderr.map((l) => this.#c.dim(`    ${oneLine(l)}`)));
+      }
+    }
+    return lines;
+  }
+
+  #status(): string {
+    const done = OUTCOMES.reduce((n, o) => n + this.#counts[o], 0);
+    const parts = [`[${done}/${this.#selected}] ${countsText(this.#counts)}`.trimEnd()];
+    const booting = new Map<string, string | undefined>();
+    for (const b of this.#booting.values()) booting.set(b.platform, b.phase);
+    const platforms = new Set([...this.#running.keys(), ...booting.keys()]);
+    for (const platform of platforms) {
+      const cases = [...(this.#running.get(platform) ?? [])];
+      const phase = booting.get(platform);
+      const doing = cases.length ? cases.join(', ') : `booting${phase ? ` (${phase})` : ''}`;
+      if (cases.length || booting.has(platform)) parts.push(oneLine(`${platform}: ${doing}`));
+    }
+    const line = parts.join(' | ');
+    return line.length < this.#columns ? line : `${line.slice(0, this.#columns - 2)}…`;
+  }
+
+  #redraw(): void {
+    if (!this.#live) return;
+    this.#write(CLEAR_LINE + this.#status());
+    this.#statusShown = true;
+  }
+
+  #print(line: string): void {
+    if (!this.#statusShown) return this.#write(`${line}\n`);
+    this.#write(`${CLEAR_LINE}${line}\n`);
+    this.#redraw();
+  }
+}

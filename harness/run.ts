@@ -1,0 +1,116 @@
+import { mkdir } from 'node:fs/promises';
+import type { LinkTimeouts } from './guest/agent-link.js';
+import { planSessions, type PlannedSession } from './plan.js';
+import { runSession } from './session.js';
+import { EXIT, type BootRecord, type CaseDef, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase } from './types.js';
+import type { Image, Platform } from '../platforms/platform.js';
+
+export interface RunTarget {
+  platform: Platform;
+  image: Image;
+  cases: CaseDef[];
+}
+
+export interface RunOptions {
+  runId: string;
+  outDir: string;
+  targets: RunTarget[];
+  skipped: SkippedCase[];
+  reporter: Reporter;
+  slots: number;
+  timeouts: LinkTimeouts;
+  /** The image a self-testing case boots on a target. */
+  ownTestsImage(c: CaseDef, target: RunTarget): Promise<Image>;
+}
+
+export const DEFAULT_TIMEOUTS: LinkTimeouts = { readyMs: 120_000, agentMs: 60_000, caseGraceMs: 15_000, shutdownMs: 30_000 };
+
+/** The pipeline after selection: plan sessions, boot them in parallel slots, collect, report. */
+export async function runTargets(options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  await mkdir(options.outDir, { recursive: true });
+  await options.reporter.onRunBegin?.({
+    runId: options.runId,
+    startedAt: new Date().toISOString(),
+    outDir: options.outDir,
+    platforms: options.targets.map((t) => t.platform.name),
+    selected: options.targets.reduce((n, t) => n + t.cases.length, 0),
+    skipped: options.skipped,
+  });
+
+  const results: CaseResult[] = [];
+  const boots: BootRecord[] = [];
+  const accels = await Promise.all(options.targets.map((t) => t.platform.probe(t.image)));
+  const sessions = planSessions(options.targets.map((t) => ({ arch: t.platform.arch, cases: t.cases })));
+
+  const work = async (session: PlannedSession) => {
+    const target = options.targets[session.target]!;
+    const caps = accels[session.target]!;
+    if (!caps.available) {
+      results.push(...session.cases.map((c) => unavailable(c, target, session, caps.reason ?? 'platform unavailable')));
+      for (const r of results.slice(-session.cases.length)) options.reporter.onCaseEnd?.(r);
+      return;
+    }
+    const image = session.mode === 'own-tests' ? await options.ownTestsImage(session.cases[0]!, target) : target.image;
+    const outcome = await runSession(session, {
+      platform: target.platform,
+      accel: caps.accel,
+      image,
+      outDir: options.outDir,
+      reporter: options.reporter,
+      timeouts: options.timeouts,
+    });
+    results.push(...outcome.results);
+    boots.push(outcome.boot);
+  };
+  await pool(sessions, options.slots, work);
+
+  const summary: RunSummary = {
+    runId: options.runId,
+    durationMs: performance.now() - started,
+    results: sortResults(results, options.targets),
+    boots,
+    skipped: options.skipped,
+    exitCode: exitCodeOf(results),
+  };
+  await options.reporter.onRunEnd?.(summary);
+  return summary;
+}
+
+/** 1 when a test failed, else 3 when something could not run, else 0 (DESIGN.md §7). */
+export function exitCodeOf(results: CaseResult[]): ExitCode {
+  if (results.some((r) => r.outcome === 'fail')) return EXIT.testFailed;
+  if (results.some((r) => r.outcome === 'error')) return EXIT.infra;
+  return EXIT.ok;
+}
+
+function unavailable(c: CaseDef, target: RunTarget, session: PlannedSession, reason: string): CaseResult {
+  return {
+    caseId: c.id,
+    name: c.name,
+    platform: target.platform.name,
+    arch: target.platform.arch,
+    bootId: session.id,
+    outcome: 'error',
+    errorClass: 'infra',
+    reason,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    attempts: 0,
+    containers: [],
+  };
+}
+
+/** Results in a stable order (platform, then case id) whatever order the slots finished in. */
+function sortResults(results: CaseResult[], targets: RunTarget[]): CaseResult[] {
+  const rank = new Map(targets.map((t, i) => [t.platform.name, i]));
+  return [...results].sort((a, b) => (rank.get(a.platform)! - rank.get(b.platform)!) || a.caseId.localeCompare(b.caseId));
+}
+
+async function pool<T>(items: T[], slots: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(slots, items.length)) }, worker));
+}

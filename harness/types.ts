@@ -1,0 +1,177 @@
+/**
+ * Plain data shared by every stage of a run: case definitions, results, boot records.
+ * Nothing here does I/O, so every module may import it.
+ */
+
+export const ARCHES = ['x86_64', 'arm64', 's390x'] as const;
+export type Arch = (typeof ARCHES)[number];
+
+/** Platform families a case may be restricted to (`platforms:` in case.yaml). */
+export const PLATFORM_KINDS = ['qemu', 'ssh', 'cloud', 'board'] as const;
+export type PlatformKind = (typeof PLATFORM_KINDS)[number];
+
+export interface ContainerDef {
+  name: string;
+  /** A rootfs the image ships under /containers/<rootfs>/rootfs, plus the case's files/ at /case. */
+  rootfs: string;
+  /** argv; a string is run through /bin/sh -c inside the container. */
+  run: string[];
+  env: Record<string, string>;
+}
+
+export interface CaseDef {
+  /** Folder name under cases/; stable identity used in results and history. */
+  id: string;
+  /** Absolute folder of the case. */
+  dir: string;
+  /** Absolute path of case.yaml, for error messages. */
+  file: string;
+  name: string;
+  summary: string;
+  labels: string[];
+  arch: Arch[];
+  platforms: PlatformKind[];
+  timeoutMs: number;
+  freshMachine: boolean;
+  /** The image prints TAP itself and powers off; the harness only boots it and reads the result. */
+  imageRunsOwnTests: boolean;
+  /**
+   * With imageRunsOwnTests: `fixture:<name>`, or the absolute prefix of a LinuxKit image
+   * (`<prefix>-kernel`, `-initrd.img`, `-cmdline`). Absent: the image the run was given.
+   */
+  image?: string;
+  containers: ContainerDef[];
+  /** Files under <dir>/files, relative, already checked not to escape the folder. */
+  files: string[];
+}
+
+export type TapFormat = 'tap14' | 'tap13' | 'tap12' | 'ktap' | 'none';
+
+export interface TapPlan {
+  start: number;
+  end: number;
+  /** `1..0 # SKIP reason` */
+  skipAll?: string;
+}
+
+export interface TapAssert {
+  id: number;
+  name: string;
+  ok: boolean;
+  /** Present when the test point carries a SKIP directive; the reason, or '' when none was given. */
+  skip?: string;
+  todo?: string;
+  /** The YAML diagnostic block, parsed. */
+  diag?: Record<string, unknown>;
+  subtest?: TapSummary;
+}
+
+export interface TapSummary {
+  format: TapFormat;
+  plan?: TapPlan;
+  asserts: TapAssert[];
+  /** The stream as a whole: every non-TODO assert ok, plan present and honoured, no bail out. */
+  ok: boolean;
+  bailout?: string;
+  /** Why `ok` is false beyond failed asserts: missing plan, count mismatch, parse errors. */
+  problems: string[];
+  counts: { total: number; pass: number; fail: number; skip: number; todo: number };
+}
+
+export type Outcome = 'pass' | 'fail' | 'skip' | 'flaky' | 'error';
+export type ErrorClass = 'infra' | 'boot' | 'timeout' | 'harness';
+
+export interface ContainerResult {
+  name: string;
+  exitCode: number | null;
+  durationMs: number;
+  timedOut: boolean;
+  tap: TapSummary;
+  /** Bounded copies for reports; the full streams are in the output folder. */
+  stdout: string;
+  stderr: string;
+}
+
+export interface CaseResult {
+  caseId: string;
+  name: string;
+  /** Platform instance name, e.g. "qemu-arm64". */
+  platform: string;
+  arch: Arch;
+  /** Boot that ran the case; joins with BootRecord.id. */
+  bootId: string;
+  outcome: Outcome;
+  errorClass?: ErrorClass;
+  /** Skip reason, failure summary or error message. */
+  reason?: string;
+  startedAt: string;
+  durationMs: number;
+  attempts: number;
+  containers: ContainerResult[];
+}
+
+export type PhaseName =
+  | 'spawn'
+  | 'firstByte'
+  | 'firmware'
+  | 'kernel'
+  | 'init'
+  | 'ready'
+  | 'firstCase'
+  | 'lastCaseEnd'
+  | 'poweroff';
+
+export interface BootRecord {
+  id: string;
+  platform: string;
+  arch: Arch;
+  accel: string;
+  /** Milliseconds since spawn, host monotonic clock; a phase that did not happen is absent. */
+  phases: Partial<Record<PhaseName, number>>;
+  consoleLog: string;
+  caseIds: string[];
+  outcome: 'ok' | 'error';
+  errorClass?: ErrorClass;
+  reason?: string;
+}
+
+export interface SkippedCase {
+  caseId: string;
+  reason: string;
+}
+
+export interface RunInfo {
+  runId: string;
+  startedAt: string;
+  outDir: string;
+  platforms: string[];
+  selected: number;
+  skipped: SkippedCase[];
+}
+
+export interface RunSummary {
+  runId: string;
+  durationMs: number;
+  results: CaseResult[];
+  boots: BootRecord[];
+  skipped: SkippedCase[];
+  exitCode: ExitCode;
+}
+
+/** Process exit codes (DESIGN.md §7). */
+export const EXIT = { ok: 0, testFailed: 1, usage: 2, infra: 3 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * Reporters listen to run events. Every hook is optional; the multiplexer isolates their errors.
+ * Options come through the constructor only: reporters read no environment or globals.
+ */
+export interface Reporter {
+  onRunBegin?(info: RunInfo): void | Promise<void>;
+  onBootBegin?(bootId: string, platform: string): void;
+  onBootPhase?(bootId: string, phase: PhaseName, atMs: number): void;
+  onCaseBegin?(caseId: string, platform: string): void;
+  onCaseEnd?(result: CaseResult): void;
+  onBootEnd?(record: BootRecord): void;
+  onRunEnd?(summary: RunSummary): void | Promise<void>;
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { Reaper } from '../../harness/reaper.js';
+import type { Arch } from '../../harness/types.js';
+import type { BootOptions, Capabilities, Image, Machine, Platform } from '../platform.js';
+import { cachedProbe, type AccelChoice } from './accel.js';
+import { bootQemu } from './machine.js';
+import { PROFILES } from './profiles.js';
+
+export interface QemuPlatformOptions {
+  reaper: Reaper;
+  /** Where the accelerator probe's answers are kept between runs. */
+  cacheDir: string;
+  /** vCPUs per guest; TCG runs one thread per vCPU, so more than one only helps with spare cores. */
+  smp?: number;
+}
+
+export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Platform {
+  const profile = PROFILES[arch];
+  const accelByKernel = new Map<string, Promise<AccelChoice>>();
+
+  const accelFor = (kernel: string) => {
+    let choice = accelByKernel.get(kernel);
+    if (!choice) {
+      choice = readFile(kernel).then((bytes) =>
+        cachedProbe(join(options.cacheDir, 'accel.json'), profile, kernel, createHash('sha256').update(bytes).digest('hex')),
+      );
+      accelByKernel.set(kernel, choice);
+    }
+    return choice;
+  };
+
+  return {
+    name: `qemu-${arch}`,
+    kind: 'qemu',
+    arch,
+    async probe(image: Image): Promise<Capabilities> {
+      const version = await execa(profile.binary, ['--version'], { reject: false });
+      if (version.failed) {
+        return { available: false, accel: 'none', reason: `${profile.binary} is not installed (run: harness setup)`, notes: [] };
+      }
+      const choice = await accelFor(image.kernel);
+      return { available: true, accel: choice.accel, notes: [version.stdout.split('\n')[0] ?? '', choice.reason] };
+    },
+    async boot(image: Image, bootOptions: BootOptions): Promise<Machine> {
+      const { accel } = await accelFor(image.kernel);
+      return bootQemu({ profile, accel, image, cmdline: image.cmdline, options: bootOptions, reaper: options.reaper, smp: options.smp ?? 1 });
+    },
+  };
+}

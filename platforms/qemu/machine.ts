@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ConsoleLog } from '../../harness/console/console-log.js';
+import { InfraError } from '../../harness/errors.js';
+import type { Reaper } from '../../harness/reaper.js';
+import type { BootOptions, ByteStream, Image, Machine, MachineConsole, ShutdownResult } from '../platform.js';
+import { appendPayload } from './payload.js';
+import { qemuArgv, withConsole, type Accel, type ArchProfile } from './profiles.js';
+
+export interface QemuBootSpec {
+  profile: ArchProfile;
+  accel: Accel;
+  image: Image;
+  cmdline: string;
+  options: BootOptions;
+  reaper: Reaper;
+  smp: number;
+}
+
+/** Listeners on a stream of stamped chunks; a tiny fan-out shared by the console and the channel. */
+class StampedFanout {
+  private readonly listeners = new Set<(chunk: Buffer, atMs: number) => void>();
+  on(listener: (chunk: Buffer, atMs: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(chunk: Buffer, atMs: number): void {
+    for (const listener of this.listeners) listener(chunk, atMs);
+  }
+}
+
+function writeTo(stream: NodeJS.WritableStream | Socket, data: string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(data, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * Boots one QEMU guest. Everything it creates (private 0700 directory, agent socket, the process)
+ * is registered with the reaper before it exists, so an interrupt at any point leaves nothing behind.
+ */
+export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
+  const { profile, options, reaper } = spec;
+  const dir = await mkdtemp(join(tmpdir(), `harness-${options.bootId}-`));
+  await chmod(dir, 0o700);
+  let child: ChildProcess | undefined;
+  let server: Server | undefined;
+  const unregister = reaper.add(`qemu ${options.bootId}`, async () => {
+    await machine?.shutdown('reaped');
+    await cleanup();
+  });
+  const cleanup = async () => {
+    server?.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  let machine: Machine | undefined;
+
+  try {
+    const initrd = options.payload.length
+      ? await appendPayload(spec.image.initrd, options.payload, join(dir, 'initrd.img'))
+      : spec.image.initrd;
+    const channelSocket = join(dir, 'agent.sock');
+    server = createServer();
+    const channelConnected = once(server, 'connection') as Promise<[Socket]>;
+    server.listen(channelSocket);
+    await once(server, 'listening');
+
+    const argv = qemuArgv(profile, {
+      accel: spec.accel,
+      kernel: spec.image.kernel,
+      initrd,
+      cmdline: withConsole(profile, spec.cmdline),
+      memoryMiB: options.memoryMiB ?? 512,
+      smp: spec.smp,
+      channelSocket,
+    });
+    await writeFile(join(options.outDir, `${options.bootId}.qemu-argv.json`), JSON.stringify([profile.binary, ...argv], null, 1));
+
+    const log = new ConsoleLog({ path: join(options.outDir, `${options.bootId}.console.log`) });
+    const t0 = performance.now();
+    const now = () => performance.now() - t0;
+    // setpriv's parent-death signal kills QEMU even when the harness itself is SIGKILLed.
+    child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', profile.binary, ...argv], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const proc = child;
+    options.onPhase?.('spawn', 0);
+
+    const consoleFanout = new StampedFanout();
+    let firstByte = true;
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      const at = now();
+      if (firstByte) {
+        firstByte = false;
+        options.onPhase?.('firstByte', at);
+      }
+      log.push(chunk, at);
+      consoleFanout.emit(chunk, at);
+    });
+    let stderrTail = '';
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4096);
+    });
+    proc.stdin!.on('error', () => {
+      // The guest may power off while we type; the exit is reported through `exited`.
+    });
+
+    const exited: Promise<ShutdownResult> = new Promise((resolve) => {
+      proc.on('error', (error) => {
+        stderrTail += `\n${error.message}`;
+        resolve({ poweroffAtMs: now(), clean: false, exitCode: null, signal: null });
+      });
+      // 'close', not 'exit': it comes after stdout drained, so no console byte arrives after it.
+      proc.on('close', (code, signal) => {
+        // QEMU exits 0 after a guest panic too (panic=-1, -no-reboot): callers judge by markers.
+        resolve({ poweroffAtMs: now(), clean: signal === null, exitCode: code, signal });
+      });
+    });
+
+    const channelSocketReady = await Promise.race([
+      channelConnected.then(([socket]) => socket),
+      exited.then(() => undefined),
+    ]);
+    if (!channelSocketReady) {
+      throw new InfraError(`QEMU exited before connecting the agent channel: ${stderrTail.trim() || 'no message'}`, {
+        machine: options.bootId,
+        phase: 'spawn',
+      });
+    }
+    const channelFanout = new StampedFanout();
+    channelSocketReady.on('data', (chunk: Buffer) => channelFanout.emit(chunk, now()));
+    channelSocketReady.on('error', () => {
+      // A guest that powers off closes the port; the session notices through `exited`.
+    });
+    const channel: ByteStream = {
+      onData: (listener) => channelFanout.on(listener),
+      write: (data) => writeTo(channelSocketReady, data),
+    };
+    const consoleStream: MachineConsole = {
+      log,
+      onData: (listener) => consoleFanout.on(listener),
+      write: (data) => writeTo(proc.stdin!, data),
+    };
+
+    let stopping: Promise<ShutdownResult> | undefined;
+    machine = {
+      id: options.bootId,
+      console: consoleStream,
+      now,
+      channel: () => channel,
+      exited,
+      diagnostics: () => stderrTail.trim(),
+      shutdown(_reason: string, graceMs = 3000): Promise<ShutdownResult> {
+        stopping ??= (async () => {
+          const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+          if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+          const result = await exited;
+          clearTimeout(timer);
+          channelSocketReady.destroy();
+          log.close();
+          await cleanup();
+          unregister();
+          return result;
+        })();
+        return stopping;
+      },
+    };
+    return machine;
+  } catch (error) {
+    child?.kill('SIGKILL');
+    await cleanup();
+    unregister();
+    throw error;
+  }
+}

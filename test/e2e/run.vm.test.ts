@@ -1,0 +1,113 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTap } from '../../harness/tap.js';
+import type { CaseResult, RunSummary } from '../../harness/types.js';
+import { harness } from './harness-cli.js';
+
+type ResultsJson = Pick<RunSummary, 'results' | 'boots' | 'skipped' | 'exitCode'>;
+
+function readResults(out: string): ResultsJson {
+  return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsJson;
+}
+
+function byCase(results: CaseResult[], platform: string, id: string): CaseResult {
+  const found = results.find((r) => r.platform === platform && r.caseId === id);
+  if (!found) throw new Error(`no result for ${id} on ${platform}`);
+  return found;
+}
+
+describe('harness run on all three architectures (real QEMU)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'harness-e2e-'));
+  let exitCode: number | undefined;
+  let output = '';
+
+  beforeAll(async () => {
+    const run = await harness(['run', '--platform', 'qemu', '--out', out]);
+    exitCode = run.exitCode;
+    output = run.all;
+  });
+
+  it('exits 0 with every bundled case passed or skipped', () => {
+    expect(exitCode, output).toBe(0);
+    const { results } = readResults(out);
+    const bad = results.filter((r) => r.outcome !== 'pass' && r.outcome !== 'skip');
+    expect(bad, JSON.stringify(bad, null, 1)).toEqual([]);
+  });
+
+  it('ran every case on x86_64, arm64 and s390x', () => {
+    const { results } = readResults(out);
+    for (const platform of ['qemu-x86_64', 'qemu-arm64', 'qemu-s390x']) {
+      const ids = results.filter((r) => r.platform === platform).map((r) => r.caseId);
+      expect(ids.length, platform).toBeGreaterThanOrEqual(10);
+      expect(ids).toContain('uname-arch');
+    }
+  });
+
+  it('keeps the failing case out of the default run, with the reason written down', () => {
+    const { results, skipped } = readResults(out);
+    expect(results.some((r) => r.caseId === 'fails-on-purpose')).toBe(false);
+    expect(skipped.find((s) => s.caseId === 'fails-on-purpose')?.reason).toMatch(/excluded by default/);
+  });
+
+  it('reports a self-skipping case as skip with its reason', () => {
+    const skip = byCase(readResults(out).results, 'qemu-arm64', 'skip-self');
+    expect(skip.outcome).toBe('skip');
+    expect(skip.reason).toBeTruthy();
+  });
+
+  it('parses subtests and YAML diagnostics from the guest', () => {
+    const r = byCase(readResults(out).results, 'qemu-s390x', 'subtests-yaml');
+    const tap = r.containers[0]!.tap;
+    expect(tap.asserts.some((a) => a.subtest !== undefined)).toBe(true);
+    expect(tap.asserts.some((a) => a.diag !== undefined)).toBe(true);
+  });
+
+  it('parses KTAP from the guest', () => {
+    const r = byCase(readResults(out).results, 'qemu-x86_64', 'ktap-selftest');
+    expect(r.containers[0]!.tap.format).toBe('ktap');
+    expect(r.outcome).toBe('pass');
+  });
+
+  it('runs the LinuxKit-style self-testing image and reads its TAP from the console', () => {
+    const r = byCase(readResults(out).results, 'qemu-arm64', 'image-selftest');
+    expect(r.outcome).toBe('pass');
+    expect(r.containers[0]!.tap.counts.pass).toBeGreaterThan(0);
+  });
+
+  it('writes junit.xml, results.tap and a console log per boot', () => {
+    const { boots, results } = readResults(out);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)?.length).toBe(results.length);
+    const tap = parseTap(readFileSync(join(out, 'results.tap'), 'utf8'));
+    expect(tap.counts.total).toBe(results.length);
+    expect(tap.ok).toBe(true);
+    expect(boots.length).toBeGreaterThanOrEqual(3);
+    for (const boot of boots) {
+      expect(existsSync(boot.consoleLog), boot.consoleLog).toBe(true);
+      expect(readFileSync(boot.consoleLog, 'utf8')).toContain('Linux version');
+      expect(boot.phases.kernel).toBeGreaterThan(0);
+    }
+    expect(readdirSync(join(out, 'boots')).some((f) => f.endsWith('.stdout'))).toBe(true);
+  });
+});
+
+describe('harness run failure paths (real QEMU)', () => {
+  it('exits 1 and names the failing assert when a case fails', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-e2e-fail-'));
+    const run = await harness(['run', '--platform', 'arm64', '--label', 'fails-on-purpose', '--out', out]);
+    expect(run.exitCode, run.all).toBe(1);
+    const r = byCase(readResults(out).results, 'qemu-arm64', 'fails-on-purpose');
+    expect(r.outcome).toBe('fail');
+    expect(r.reason).toMatch(/1 of 2 failed/);
+    expect(r.containers[0]!.exitCode).toBe(1);
+  });
+
+  it('boots a LinuxKit image given by prefix with --image', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-e2e-image-'));
+    const run = await harness(['run', '--platform', 'x86_64', '--image', '.cache/fixtures/x86_64/harness', '--grep', '^uname-arch$', '--out', out]);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(byCase(readResults(out).results, 'qemu-x86_64', 'uname-arch').outcome).toBe('pass');
+  });
+});
