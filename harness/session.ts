@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BootWatch } from './boot-watch.js';
+import { settlesWithin } from './deadline.js';
 import { OutputCapture } from './capture.js';
 import { classify, InfraError, TimeoutError } from './errors.js';
 import { AgentLink, type LinkTimeouts } from './guest/agent-link.js';
@@ -150,10 +151,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
 async function ownTests(c: CaseDef, machine: Machine, watch: BootWatch, ctx: SessionContext, bootId: string): Promise<CaseResult> {
   const startedAt = new Date();
   ctx.reporter.onCaseBegin?.(c.id, ctx.platform.name);
-  const stopped = await Promise.race([
-    machine.exited.then(() => true),
-    new Promise<false>((resolve) => setTimeout(() => resolve(false), c.timeoutMs)),
-  ]);
+  const stopped = await settlesWithin(machine.exited, c.timeoutMs);
   if (watch.failure) throw watch.failure;
   if (!stopped) throw new TimeoutError(`the image did not power off within ${c.timeoutMs} ms`, { machine: machine.id });
   const text = await readFile(machine.console.log.path, 'utf8');

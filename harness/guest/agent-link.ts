@@ -6,6 +6,7 @@ import { BootError, InfraError, TimeoutError } from '../errors.js';
 import type { BootWatch } from '../boot-watch.js';
 import type { ByteStream, Machine } from '../../platforms/platform.js';
 import { FrameInbox } from './inbox.js';
+import { settlesWithin } from '../deadline.js';
 
 const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
 const AGENT_DIGEST = crc32(AGENT_TEXT).toString(16).padStart(8, '0');
@@ -147,10 +148,7 @@ export class AgentLink {
     const deadline = this.machine.now() + this.timeouts.shutdownMs;
     const frame = await this.next(deadline, 'the agent to say bye');
     if (frame.kind !== 'bye') throw new InfraError(`expected bye, got ${frame.kind}`, { machine: this.machine.id });
-    const stopped = await Promise.race([
-      this.machine.exited.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), Math.max(0, deadline - this.machine.now()))),
-    ]);
+    const stopped = await settlesWithin(this.machine.exited, deadline - this.machine.now());
     if (!stopped) throw new TimeoutError(`the guest did not power off within ${this.timeouts.shutdownMs} ms`, { machine: this.machine.id, phase: 'shutdown' });
   }
 

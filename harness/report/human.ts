@@ -125,8 +125,6 @@ export class HumanReporter implements Reporter {
   onRunEnd(summary: RunSummary): void {
     if (this.#statusShown) this.#write(CLEAR_LINE);
     this.#statusShown = false;
-    this.#booting.clear();
-    this.#running.clear();
     for (const line of this.#summaryLines(summary)) this.#print(line);
   }
 
