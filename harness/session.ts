@@ -9,7 +9,7 @@ import { casePayload } from './guest/bundle.js';
 import { judgeContainers } from './outcome.js';
 import type { PlannedSession } from './plan.js';
 import { extractTapFromConsole, parseTap } from './tap.js';
-import type { BootRecord, CaseDef, CaseResult, ContainerResult, Reporter } from './types.js';
+import type { BootRecord, CaseDef, CaseResult, ContainerResult, PhaseName, Reporter } from './types.js';
 import type { Image, Machine, Platform } from '../platforms/platform.js';
 import { CHANNEL_PORT_NAME } from '../platforms/qemu/profiles.js';
 
@@ -44,8 +44,10 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     caseIds: session.cases.map((c) => c.id),
     outcome: 'ok',
   };
-  const onPhase = (phase: keyof BootRecord['phases'], atMs: number) => {
-    boot.phases[phase] ??= atMs;
+  // Every phase keeps its first stamp except lastCaseEnd, which moves with each case.
+  const onPhase = (phase: PhaseName, atMs: number) => {
+    if (boot.phases[phase] !== undefined && phase !== 'lastCaseEnd') return;
+    boot.phases[phase] = atMs;
     ctx.reporter.onBootPhase?.(bootId, phase, atMs);
   };
   let machine: Machine | undefined;
@@ -59,6 +61,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       results.push(await ownTests(session.cases[0]!, machine, watch, ctx, bootId));
     } else {
       const link = await AgentLink.connect(machine, watch, CHANNEL_PORT_NAME, ctx.timeouts);
+      boot.guest = link.hello;
       for (const c of session.cases) {
         current = c;
         currentStart = new Date();

@@ -130,6 +130,8 @@ export interface BootRecord {
   phases: Partial<Record<PhaseName, number>>;
   consoleLog: string;
   caseIds: string[];
+  /** What the agent found in the guest; absent when it never started. */
+  guest?: { runtime: string; kernel: string; arch: string; channel: string };
   outcome: 'ok' | 'error';
   errorClass?: ErrorClass;
   reason?: string;

@@ -164,7 +164,8 @@ export class AgentLink {
  */
 async function bootstrapShell(machine: Machine, watch: BootWatch, timeoutMs: number): Promise<void> {
   const seen = watch.waitForLine((line) => line.includes('harness-bootstrapped'), timeoutMs, 'the console shell to accept commands');
-  await machine.console.write('stty -echo; dmesg -n 1; echo harness-""bootstrapped\n');
+  // Empty prompts keep the heredoc that follows from filling the console log with "> ".
+  await machine.console.write('stty -echo; dmesg -n 1; PS1= PS2=; echo harness-""bootstrapped\n');
   await seen;
 }
 
