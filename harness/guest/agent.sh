@@ -14,14 +14,14 @@ emit() {
 }
 
 emit_text() {
-	emit "$1" "$(printf '%s' "$2" | base64 | tr -d '\n')"
+	emit "$1" "$(printf '%s' "$2" | base64 -w 0)"
 }
 
 # Sends everything readable on fd 5 as frames of KIND; chunks are one read each, so output streams
 # while the container runs.
 stream() {
 	while :; do
-		chunk=$(dd bs=3072 count=1 <&5 2>/dev/null | base64 | tr -d '\n')
+		chunk=$(dd bs=3072 count=1 <&5 2>/dev/null | base64 -w 0)
 		[ -n "$chunk" ] || break
 		emit "$1" "$chunk"
 	done
@@ -63,6 +63,11 @@ for r in crun runc; do
 		break
 	fi
 done
+# An overlay over the shared base gives each case a writable rootfs without copying it.
+modprobe overlay 2>/dev/null
+OVERLAY=
+grep -q overlay /proc/filesystems && OVERLAY=1
+
 # runc/crun cannot pivot_root out of an initramfs; --no-pivot moves the root with chroot instead.
 NOPIVOT=
 [ "$(awk '$2 == "/" { print $3; exit }' /proc/mounts)" = rootfs ] && NOPIVOT=--no-pivot
@@ -90,6 +95,13 @@ mount -t tmpfs tmpfs "$r/tmp"
 exec chroot "$r" /bin/sh /.harness-exec.sh
 INNER
 
+prepare_rootfs() {
+	[ -d "$1" ] || { echo "no such rootfs in the image: $1"; return 1; }
+	mkdir -p "$2/rootfs" "$2/upper" "$2/work"
+	[ -n "$OVERLAY" ] && mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/rootfs" && return 0
+	rmdir "$2/rootfs" && cp -a "$1" "$2/rootfs"
+}
+
 run_case() {
 	id=$1 ctr=$2 limit=$3
 	src=/harness/cases/$id/$ctr
@@ -97,7 +109,7 @@ run_case() {
 	rm -rf "$b"
 	mkdir -p "$b"
 	emit_text case-begin "$id $ctr"
-	if ! cp -a "/containers/$(cat "$src/rootfs-name")/rootfs" "$b/rootfs" 2>"$b/setup.err"; then
+	if ! prepare_rootfs "/containers/$(cat "$src/rootfs-name")/rootfs" "$b" 2>"$b/setup.err"; then
 		emit_text error "rootfs $(cat "$src/rootfs-name"): $(cat "$b/setup.err")"
 		emit_text exit 125
 		return
@@ -124,7 +136,8 @@ run_case() {
 	wait "$pid"
 	rc=$?
 	kill -KILL -"$wd" 2>/dev/null
-	[ "$RUNTIME" = unshare ] || $RUNTIME --root "$STATE/oci" delete -f "$name" >/dev/null 2>&1
+	# `run` removes a container that exits; only one killed by the watchdog is left to delete.
+	[ -e "$b/timedout" ] && [ "$RUNTIME" != unshare ] && $RUNTIME --root "$STATE/oci" delete -f "$name" >/dev/null 2>&1
 	exec 5<"$b/err"
 	stream stderr
 	exec 5<&-
@@ -133,6 +146,7 @@ run_case() {
 	else
 		emit_text exit "$rc"
 	fi
+	umount "$b/rootfs" 2>/dev/null
 	rm -rf "$b"
 }
 

@@ -23,7 +23,7 @@ report() {
 }
 
 echo 'TAP version 14'
-echo '1..6'
+echo '1..7'
 
 case $HARNESS_ARCH in x86_64 | arm64 | s390x) known=yes ;; *) known=no ;; esac
 report 'HARNESS_ARCH is x86_64, arm64 or s390x' "HARNESS_ARCH=$HARNESS_ARCH" [ "$known" = yes ]
@@ -37,5 +37,8 @@ report '/tmp is writable' "$written" [ -f "$scratch" ]
 back=$(cat "$scratch" 2>&1)
 report '/tmp gives back what was written' "$back" [ "$back" = "written by $$" ]
 rm -f "$scratch"
+# ns-rootfs runs later in the same boot and checks that this file did not leak into its rootfs.
+left=$(echo "left by env-and-exit" 2>&1 >/etc/left-by-env-and-exit)
+report 'the rootfs is writable' "$left" [ -f /etc/left-by-env-and-exit ]
 
 [ "$failed" -eq 0 ]
