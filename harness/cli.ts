@@ -49,6 +49,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .option('--shard <i/n>', 'run shard i of n')
     .option('--slots <n>', 'parallel boots (default: from cores and memory)', positiveInt)
+    .option('--channel <kind>', 'agent frames over a virtio-serial port, or over the console as on a one-UART board', 'virtio')
     .action(async (opts: Omit<RunFlags, 'cache'>) => {
       const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json'];
       const summary = await runCommand({ ...opts, reporter, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);

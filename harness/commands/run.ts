@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { openImage } from '../image.js';
 import { defaultSlots } from '../plan.js';
 import type { Reaper } from '../reaper.js';
-import { createReporters } from '../report/index.js';
+import { checkReporterNames, createReporters } from '../report/index.js';
 import { ReporterMux } from '../report/multiplexer.js';
 import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../run.js';
 import type { Arch, CaseDef, RunSummary } from '../types.js';
@@ -27,6 +27,7 @@ export interface RunFlags {
   shard?: string;
   slots?: number;
   cache?: string;
+  channel: string;
 }
 
 export interface Terminal {
@@ -38,7 +39,12 @@ export interface Terminal {
 /** `harness run`: select, plan, boot, run, report. Returns the summary; the caller maps it to an exit code. */
 export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Reaper): Promise<RunSummary> {
   const arches = parsePlatform(flags.platform);
+  if (flags.channel !== 'virtio' && flags.channel !== 'console') {
+    throw new UsageError('--channel', `unknown channel "${flags.channel}"; choose from virtio, console`);
+  }
+  const channel = flags.channel;
   const reporterNames = flags.reporter.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  checkReporterNames(reporterNames);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const cases = await discoverCases(flags.cases);
   const { selected, skipped } = selectCases(cases, { arches, platformKind: 'qemu', grep: flags.grep, labels: flags.label, shard });
@@ -53,7 +59,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   for (const arch of arches) {
     const image = flags.image ? await openImage(flags.image, '--image') : await openImage(fixturePrefix(arch, 'harness', flags.cache), 'fixtures');
     const archCases = selected.filter((s) => s.arch === arch).map((s) => withTimeout(s.case, flags.timeout));
-    targets.push({ platform: createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache') }), image, cases: archCases });
+    targets.push({ platform: createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache'), channel }), image, cases: archCases });
   }
   const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
   const mux = new ReporterMux(reporters);

@@ -26,12 +26,17 @@ export const REPORTER_NAMES = Object.keys(FACTORIES) as ReporterName[];
 
 const isReporterName = (name: string): name is ReporterName => Object.hasOwn(FACTORIES, name);
 
-/** `--reporter` names → reporters, in the order given; a name given twice makes one reporter. */
-export function createReporters(names: string[], opts: ReporterOptions): Reporter[] {
+/** Validates `--reporter` names, so a typo fails before anything boots; a name given twice counts once. */
+export function checkReporterNames(names: string[]): ReporterName[] {
   return [...new Set(names)].map((name) => {
     if (!isReporterName(name)) {
       throw new UsageError('--reporter', `unknown reporter "${name}"; choose from ${REPORTER_NAMES.join(', ')}`);
     }
-    return FACTORIES[name](opts);
+    return name;
   });
+}
+
+/** `--reporter` names → reporters, in the order given. */
+export function createReporters(names: string[], opts: ReporterOptions): Reporter[] {
+  return checkReporterNames(names).map((name) => FACTORIES[name](opts));
 }

@@ -15,6 +15,8 @@ export interface QemuPlatformOptions {
   cacheDir: string;
   /** vCPUs per guest; TCG runs one thread per vCPU, so more than one only helps with spare cores. */
   smp?: number;
+  /** 'console' leaves out the virtio-serial port, so frames share the console with the kernel (as on a one-UART board). */
+  channel?: 'virtio' | 'console';
 }
 
 export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Platform {
@@ -46,7 +48,7 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
     },
     async boot(image: Image, bootOptions: BootOptions): Promise<Machine> {
       const { accel } = await accelFor(image.kernel);
-      return bootQemu({ profile, accel, image, cmdline: image.cmdline, options: bootOptions, reaper: options.reaper, smp: options.smp ?? 1 });
+      return bootQemu({ profile, accel, image, cmdline: image.cmdline, options: bootOptions, reaper: options.reaper, smp: options.smp ?? 1, channel: options.channel ?? 'virtio' });
     },
   };
 }

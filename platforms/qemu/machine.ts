@@ -20,6 +20,7 @@ export interface QemuBootSpec {
   options: BootOptions;
   reaper: Reaper;
   smp: number;
+  channel: 'virtio' | 'console';
 }
 
 /** Listeners on a stream of stamped chunks; a tiny fan-out shared by the console and the channel. */
@@ -64,11 +65,14 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
     const initrd = options.payload.length
       ? await appendPayload(spec.image.initrd, options.payload, join(dir, 'initrd.img'))
       : spec.image.initrd;
-    const channelSocket = join(dir, 'agent.sock');
-    server = createServer();
-    const channelConnected = once(server, 'connection') as Promise<[Socket]>;
-    server.listen(channelSocket);
-    await once(server, 'listening');
+    const channelSocket = spec.channel === 'virtio' ? join(dir, 'agent.sock') : undefined;
+    let channelConnected: Promise<[Socket]> | undefined;
+    if (channelSocket) {
+      server = createServer();
+      channelConnected = once(server, 'connection') as Promise<[Socket]>;
+      server.listen(channelSocket);
+      await once(server, 'listening');
+    }
 
     const argv = qemuArgv(profile, {
       accel: spec.accel,
@@ -122,25 +126,23 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       });
     });
 
-    const channelSocketReady = await Promise.race([
-      channelConnected.then(([socket]) => socket),
-      exited.then(() => undefined),
-    ]);
-    if (!channelSocketReady) {
+    // QEMU connects to our socket while it starts up, before the guest runs: no frame can be missed.
+    const channelSocketReady = channelConnected && (await Promise.race([channelConnected.then(([socket]) => socket), exited.then(() => undefined)]));
+    if (channelConnected && !channelSocketReady) {
       throw new InfraError(`QEMU exited before connecting the agent channel: ${stderrTail.trim() || 'no message'}`, {
         machine: options.bootId,
         phase: 'spawn',
       });
     }
-    const channelFanout = new StampedFanout();
-    channelSocketReady.on('data', (chunk: Buffer) => channelFanout.emit(chunk, now()));
-    channelSocketReady.on('error', () => {
-      // A guest that powers off closes the port; the session notices through `exited`.
-    });
-    const channel: ByteStream = {
-      onData: (listener) => channelFanout.on(listener),
-      write: (data) => writeTo(channelSocketReady, data),
-    };
+    let channel: ByteStream | undefined;
+    if (channelSocketReady) {
+      const channelFanout = new StampedFanout();
+      channelSocketReady.on('data', (chunk: Buffer) => channelFanout.emit(chunk, now()));
+      channelSocketReady.on('error', () => {
+        // A guest that powers off closes the port; the session notices through `exited`.
+      });
+      channel = { onData: (listener) => channelFanout.on(listener), write: (data) => writeTo(channelSocketReady, data) };
+    }
     const consoleStream: MachineConsole = {
       log,
       onData: (listener) => consoleFanout.on(listener),
@@ -161,7 +163,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
           if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
           const result = await exited;
           clearTimeout(timer);
-          channelSocketReady.destroy();
+          channelSocketReady?.destroy();
           log.close();
           await cleanup();
           unregister();

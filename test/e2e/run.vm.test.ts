@@ -93,7 +93,7 @@ describe('harness run on all three architectures (real QEMU)', () => {
   });
 });
 
-describe('harness run failure paths (real QEMU)', () => {
+describe('harness run: failures, other images and channels (real QEMU)', () => {
   it('exits 1 and names the failing assert when a case fails', async () => {
     const out = mkdtempSync(join(tmpdir(), 'harness-e2e-fail-'));
     const run = await harness(['run', '--platform', 'arm64', '--label', 'fails-on-purpose', '--out', out]);
@@ -109,5 +109,14 @@ describe('harness run failure paths (real QEMU)', () => {
     const run = await harness(['run', '--platform', 'x86_64', '--image', '.cache/fixtures/x86_64/harness', '--grep', '^uname-arch$', '--out', out]);
     expect(run.exitCode, run.all).toBe(0);
     expect(byCase(readResults(out).results, 'qemu-x86_64', 'uname-arch').outcome).toBe('pass');
+  });
+
+  it('runs the suite with frames over the console, sharing it with the kernel', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-e2e-console-'));
+    const run = await harness(['run', '--platform', 's390x', '--channel', 'console', '--out', out]);
+    expect(run.exitCode, run.all).toBe(0);
+    const { results, boots } = readResults(out);
+    expect(results.filter((r) => r.outcome === 'pass').length).toBeGreaterThanOrEqual(10);
+    expect(boots.find((b) => b.guest)?.guest?.channel).toBe('console');
   });
 });
