@@ -1,0 +1,71 @@
+import type { Arch, Outcome, PhaseName } from '../types.js';
+
+/**
+ * What makes two boots comparable: same host CPU, QEMU, accelerator, machine and CPU model. The
+ * kernel and image digest are recorded beside it but are what a comparison measures, not part of
+ * the key: a grown initrd must still find its baseline.
+ */
+export interface Fingerprint {
+  hostCpu: string;
+  qemu: string;
+  accel: string;
+  machine: string;
+  cpu: string;
+}
+
+export interface ImageIdentity {
+  kernelVersion: string;
+  /** sha256 of kernel, initrd and cmdline together. */
+  imageDigest: string;
+}
+
+/** Image size in bytes. Components are uncompressed bytes of the initrd, by top-level part. */
+export interface ImageSizes {
+  kernel: number;
+  initrd: number;
+  initrdUncompressed: number;
+  total: number;
+  components: Record<string, number>;
+}
+
+/** The order boot phases happen in; intervals are named after the phase they end at. */
+export const PHASE_ORDER: readonly PhaseName[] = [
+  'spawn',
+  'firstByte',
+  'firmware',
+  'kernel',
+  'init',
+  'ready',
+  'firstCase',
+  'lastCaseEnd',
+  'poweroff',
+];
+
+export interface BootSample {
+  bootId: string;
+  /** ms since spawn on the host's monotonic clock; a phase that did not happen is absent, never 0. */
+  phases: Partial<Record<PhaseName, number>>;
+  /** The guest's printk clock (printk.time=1) at the kernel and init markers, in ms. */
+  guestClock: Partial<Record<'kernel' | 'init', number>>;
+}
+
+export interface CaseSample {
+  caseId: string;
+  outcome: Outcome;
+  durationMs: number;
+}
+
+/** One platform's share of one run, as the history stores it. */
+export interface RunRecord {
+  runId: string;
+  /** What was tested: a commit id or a free label (`--revision`); defaults to the run id. */
+  revision: string;
+  startedAt: string;
+  platform: string;
+  arch: Arch;
+  fingerprint: Fingerprint;
+  image: ImageIdentity;
+  sizes: ImageSizes;
+  boots: BootSample[];
+  cases: CaseSample[];
+}
