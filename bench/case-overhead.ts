@@ -58,8 +58,8 @@ for (const arch of arches as Arch[]) {
   const out = join(root, arch);
   await mkdir(out, { recursive: true });
   const { results, boot } = await runSession(
-    { id: `bench-${arch}`, target: 0, arch, mode: 'agent', cases },
-    { platform, accel: caps.accel, image, outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS },
+    { id: `bench-${arch}`, target: 0, arch, mode: 'agent', cases, repeat: 1 },
+    { platform, accel: caps.accel, image, outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped },
   );
   const failed = results.filter((r) => r.outcome !== 'pass');
   if (failed.length) throw new Error(`${arch}: ${failed.length} noop cases did not pass: ${failed[0]!.reason}`);

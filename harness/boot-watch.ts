@@ -1,4 +1,4 @@
-import { detectMarkers } from './console/markers.js';
+import { detectMarkers, printkTimestamp } from './console/markers.js';
 import { BootError, TimeoutError } from './errors.js';
 import type { PhaseName } from './types.js';
 import type { ByteStream, Machine } from '../platforms/platform.js';
@@ -15,6 +15,10 @@ const PROBE_AFTER_INIT_MS = 3000;
  */
 export class BootWatch {
   readonly phases: Partial<Record<PhaseName, number>> = {};
+  /** The guest's printk clock (ms) at the kernel and init markers: a second clock to check the host's against. */
+  readonly guestClock: Partial<Record<'kernel' | 'init', number>> = {};
+  /** `uname -r` as the kernel's banner gives it. */
+  kernelVersion: string | undefined;
   private death: BootError | undefined;
   private readonly deathListeners = new Set<(error: BootError) => void>();
   private readonly waiters = new Set<LineWaiter>();
@@ -61,10 +65,10 @@ export class BootWatch {
         this.waiters.delete(waiter);
         reject(error);
       });
-      void this.machine.exited.then(() => {
+      void this.machine.exited.then((result) => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
-        reject(this.death ?? new BootError(`the guest stopped while waiting for ${what}`, { machine: this.machine.id }));
+        reject(this.death ?? result.failure ?? new BootError(`the guest stopped while waiting for ${what}`, { machine: this.machine.id }));
       });
       this.waiters.add(waiter);
     });
@@ -104,7 +108,10 @@ export class BootWatch {
       if (marker.kind === 'phase') {
         // A second kernel banner means the guest reset under us.
         if (marker.name === 'kernel' && this.phases.kernel !== undefined) this.die(`unexpected reset: ${line.trim()}`);
-        else this.mark(marker.name, atMs);
+        else {
+          this.mark(marker.name, atMs);
+          this.stampGuestClock(marker.name, line);
+        }
       } else {
         this.die(`${marker.name}: ${marker.text}`);
       }
@@ -112,6 +119,13 @@ export class BootWatch {
     for (const waiter of [...this.waiters]) {
       if (waiter.test(line)) waiter.resolve(atMs);
     }
+  }
+
+  private stampGuestClock(phase: PhaseName, line: string): void {
+    if (phase !== 'kernel' && phase !== 'init') return;
+    const seconds = printkTimestamp(line);
+    if (seconds !== undefined) this.guestClock[phase] ??= seconds * 1000;
+    if (phase === 'kernel') this.kernelVersion ??= /Linux version (\S+)/.exec(line)?.[1];
   }
 
   private die(reason: string): void {

@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { InfraError } from './errors.js';
 
 export interface CaptureLimits {
   /** Bytes kept from the start: what TAP is parsed from. */
@@ -28,7 +29,11 @@ export class OutputCapture {
   }
 
   write(chunk: Buffer): void {
-    writeSync(this.fd, chunk);
+    try {
+      writeSync(this.fd, chunk);
+    } catch (error) {
+      throw new InfraError(`cannot write ${this.path}: ${(error as Error).message}`, { cause: error });
+    }
     this.total += chunk.length;
     if (this.headSize < this.limits.headBytes) {
       const part = chunk.subarray(0, this.limits.headBytes - this.headSize);
@@ -47,8 +52,10 @@ export class OutputCapture {
     return this.total > this.headSize;
   }
 
-  headText(): string {
-    return Buffer.concat(this.head).toString('utf8');
+  /** What TAP is parsed from: all of it, or when it was too big, the head and the tail, where plans and summaries live. */
+  tapText(): string {
+    const head = Buffer.concat(this.head).toString('utf8');
+    return this.truncated ? `${head}\n${this.tail.toString('utf8')}` : head;
   }
 
   tailText(): string {

@@ -7,12 +7,27 @@ import { discoverCases } from './cases/load.js';
 import { selectCases } from './cases/select.js';
 import { doctor } from './commands/doctor.js';
 import { parsePlatform } from './commands/platforms.js';
+import { collectCommand } from './commands/collect.js';
+import { exportHistory, importHistory } from './commands/history.js';
+import { reportCommand, type ReportFlags } from './commands/report.js';
 import { runCommand, type RunFlags, type Terminal } from './commands/run.js';
-import { InfraError, UsageError } from './errors.js';
+import { HarnessFailure, InfraError, UsageError } from './errors.js';
+import { Guardian } from './guardian.js';
 import { Reaper } from './reaper.js';
 import { EXIT } from './types.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const nonNegativeInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+  return n;
+};
+const DEFAULT_HISTORY = 'out/history.sqlite';
+const probability = (value: string) => {
+  const p = Number(value);
+  if (!(p > 0 && p < 1)) throw new InvalidArgumentError(`"${value}" is not a probability between 0 and 1`);
+  return p;
+};
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
@@ -50,6 +65,13 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--shard <i/n>', 'run shard i of n')
     .option('--slots <n>', 'parallel boots (default: from cores and memory)', positiveInt)
     .option('--channel <kind>', 'agent frames over a virtio-serial port, or over the console as on a one-UART board', 'virtio')
+    .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
+    .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
+    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', positiveInt)
+    .option('--repeat <n>', 'boot every session n times to collect boot-time samples', positiveInt, 1)
+    .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
+    .option('--no-history', 'do not record the run')
+    .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
     .action(async (opts: Omit<RunFlags, 'cache'>) => {
       const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json'];
       const summary = await runCommand({ ...opts, reporter, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
@@ -68,6 +90,49 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       const { selected, skipped } = selectCases(cases, { arches: parsePlatform(opts.platform), platformKind: 'qemu', grep: opts.grep, labels: opts.label });
       for (const s of selected) process.stdout.write(`${s.arch.padEnd(7)} ${s.case.id.padEnd(20)} ${s.case.summary}\n`);
       for (const s of skipped) process.stdout.write(`skip    ${s.caseId.padEnd(20)} ${s.reason}\n`);
+      exit(EXIT.ok);
+    });
+
+  cli
+    .command('report')
+    .description('compare a run with earlier runs of the same platform and fingerprint; write Markdown, HTML and JSON')
+    .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
+    .option('--run <id>', 'the run to judge (default: the newest)')
+    .option('-p, --platform <name>', 'only this platform instance, e.g. qemu-x86_64')
+    .option('--window <n>', 'how many earlier runs form the baseline', positiveInt, 10)
+    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', probability)
+    .option('--format <names>', 'markdown, html, json (repeatable or comma-separated)', collect, [])
+    .option('-o, --out <dir>', 'where report.md, report.html and report.json go', 'out/report')
+    .option('--fail-on-regression', 'exit 1 when something regressed', false)
+    .action(async (opts: ReportFlags & { failOnRegression: boolean }) => {
+      const report = await reportCommand(opts, (t) => process.stdout.write(t));
+      exit(opts.failOnRegression && report.regressions > 0 ? EXIT.testFailed : EXIT.ok);
+    });
+
+  cli
+    .command('collect <out>')
+    .description('rebuild results.json, junit.xml and results.tap of an output folder from its results.jsonl (e.g. after a killed run)')
+    .action(async (out: string) => {
+      const summary = await collectCommand(out, (t) => process.stdout.write(t));
+      exit(summary.exitCode);
+    });
+
+  const history = cli.command('history').description('the run history store');
+  history
+    .command('export')
+    .description('write the whole history as JSON (to a file or stdout)')
+    .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
+    .option('-o, --out <file>', 'JSON file to write')
+    .action(async (opts: { history: string; out?: string }) => {
+      await exportHistory(opts.history, opts.out, (t) => process.stdout.write(t));
+      exit(EXIT.ok);
+    });
+  history
+    .command('import <file>')
+    .description('merge a JSON export into the history')
+    .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
+    .action(async (file: string, opts: { history: string }) => {
+      await importHistory(opts.history, file, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
 
@@ -106,27 +171,37 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
 
 /** Entry point: returns the process exit code; the single owner of signal handling and the reaper. */
 export async function main(argv: string[]): Promise<number> {
-  const reaper = new Reaper();
+  const guardian = Guardian.start();
+  const reaper = new Reaper(guardian);
   let code: number = EXIT.ok;
+  let signalled: NodeJS.Signals | undefined;
+  const signalCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
+  // First signal: stop the machines and let the run write what it has. A second one exits at once.
   const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\nharness: ${signal}, stopping machines\n`);
-    void reaper.reapAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    if (signalled) process.exit(signalCode(signal));
+    signalled = signal;
+    process.stderr.write(`\nharness: ${signal}: stopping machines and writing partial results (again to quit at once)\n`);
+    void reaper.stop(`${signal} received`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     await program(reaper, (c) => (code = c)).parseAsync(argv);
-    return code;
+    return signalled ? signalCode(signalled) : code;
   } catch (error) {
+    if (signalled) return signalCode(signalled);
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof UsageError) {
       process.stderr.write(`harness: ${error.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`harness: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // Classified failures and system errors (a full disk) are explained by their message; anything else is a harness bug.
+    const known = error instanceof HarnessFailure || (error instanceof Error && 'code' in error);
+    process.stderr.write(`harness: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
     return EXIT.infra;
   } finally {
     await reaper.reapAll();
+    guardian.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -10,6 +10,8 @@ export interface PlannedSession {
   /** 'agent': the harness runs the cases' containers; 'own-tests': the image prints TAP itself. */
   mode: 'agent' | 'own-tests';
   cases: CaseDef[];
+  /** Which pass of `--repeat`, from 1. */
+  repeat: number;
 }
 
 export interface PlanTarget {
@@ -22,17 +24,18 @@ export interface PlanTarget {
  * case that asks for a fresh machine or brings its own self-testing image. Pure, so it is tested
  * without machines and a run can print its plan.
  */
-export function planSessions(targets: PlanTarget[]): PlannedSession[] {
+export function planSessions(targets: PlanTarget[], repeats = 1): PlannedSession[] {
   const sessions: PlannedSession[] = [];
-  targets.forEach((target, index) => {
-    const shared = target.cases.filter((c) => !c.freshMachine && !c.imageRunsOwnTests);
-    const own = target.cases.filter((c) => c.freshMachine || c.imageRunsOwnTests);
-    const id = (n: number) => `${target.arch}-${index}-${n}`;
-    if (shared.length) sessions.push({ id: id(sessions.length), target: index, arch: target.arch, mode: 'agent', cases: shared });
-    for (const c of own) {
-      sessions.push({ id: id(sessions.length), target: index, arch: target.arch, mode: c.imageRunsOwnTests ? 'own-tests' : 'agent', cases: [c] });
-    }
-  });
+  for (let repeat = 1; repeat <= repeats; repeat++) {
+    targets.forEach((target, index) => {
+      const shared = target.cases.filter((c) => !c.freshMachine && !c.imageRunsOwnTests);
+      const own = target.cases.filter((c) => c.freshMachine || c.imageRunsOwnTests);
+      const base = { target: index, arch: target.arch, repeat };
+      const id = () => `${target.arch}-${index}-${sessions.length}`;
+      if (shared.length) sessions.push({ ...base, id: id(), mode: 'agent', cases: shared });
+      for (const c of own) sessions.push({ ...base, id: id(), mode: c.imageRunsOwnTests ? 'own-tests' : 'agent', cases: [c] });
+    });
+  }
   return sessions;
 }
 

@@ -3,11 +3,28 @@
  * directories, sockets). cli.ts owns the single instance and wires it to SIGINT/SIGTERM; everything
  * else receives it as a parameter, so tests can use their own.
  */
+import type { Guardian } from './guardian.js';
+
 export type Release = () => Promise<void>;
 
 export class Reaper {
+  /** Without a guardian (tests), a SIGKILLed harness relies on QEMU's parent-death signal alone. */
+  constructor(readonly guardian?: Guardian) {}
+
   private readonly live = new Map<number, { what: string; release: Release }>();
   private nextId = 0;
+  private stopReason: string | undefined;
+
+  /** Why the run is being stopped (a signal), once it is; new work must not start then. */
+  get stopped(): string | undefined {
+    return this.stopReason;
+  }
+
+  /** Stops the run: remembers why, then releases everything that is live. */
+  stop(reason: string): Promise<{ what: string; error: unknown }[]> {
+    this.stopReason ??= reason;
+    return this.reapAll();
+  }
 
   /** Registers a release before the resource is fully set up (teardown before setup, LIFO). */
   add(what: string, release: Release): () => void {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { LinkTimeouts } from './guest/agent-link.js';
 import { planSessions, type PlannedSession } from './plan.js';
-import { runSession } from './session.js';
+import { mergeRetry, runWithInfraRetries } from './retry.js';
 import { EXIT, type BootRecord, type CaseDef, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase } from './types.js';
 import type { Image, Platform } from '../platforms/platform.js';
 
@@ -18,12 +18,20 @@ export interface RunOptions {
   skipped: SkippedCase[];
   reporter: Reporter;
   slots: number;
+  /** Boots every session this many times, to collect boot-time samples. */
+  repeat: number;
+  /** Extra attempts for a failed case; passing on one makes it flaky. */
+  retries: number;
+  /** Extra boots for cases an infrastructure error kept from running. */
+  infraRetries: number;
   timeouts: LinkTimeouts;
+  /** Set once the run is being stopped (a signal): no new boot starts, and cases say why they did not run. */
+  stopped(): string | undefined;
   /** The image a self-testing case boots on a target. */
   ownTestsImage(c: CaseDef, target: RunTarget): Promise<Image>;
 }
 
-export const DEFAULT_TIMEOUTS: LinkTimeouts = { readyMs: 120_000, agentMs: 60_000, caseGraceMs: 15_000, shutdownMs: 30_000 };
+export const DEFAULT_TIMEOUTS: LinkTimeouts = { firstByteMs: 30_000, readyMs: 120_000, agentMs: 60_000, caseGraceMs: 15_000, shutdownMs: 30_000 };
 
 /** The pipeline after selection: plan sessions, boot them in parallel slots, collect, report. */
 export async function runTargets(options: RunOptions): Promise<RunSummary> {
@@ -41,29 +49,50 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
   const results: CaseResult[] = [];
   const boots: BootRecord[] = [];
   const accels = await Promise.all(options.targets.map((t) => t.platform.probe(t.image)));
-  const sessions = planSessions(options.targets.map((t) => ({ arch: t.platform.arch, cases: t.cases })));
+  const sessions = planSessions(options.targets.map((t) => ({ arch: t.platform.arch, cases: t.cases })), options.repeat);
 
   const work = async (session: PlannedSession) => {
     const target = options.targets[session.target]!;
     const caps = accels[session.target]!;
-    if (!caps.available) {
-      results.push(...session.cases.map((c) => unavailable(c, target, session, caps.reason ?? 'platform unavailable')));
-      for (const r of results.slice(-session.cases.length)) options.reporter.onCaseEnd?.(r);
+    const stopped = options.stopped();
+    if (!caps.available || stopped) {
+      for (const c of session.cases) {
+        const result = unavailable(c, target, session, stopped ? `not run: ${stopped}` : (caps.reason ?? 'platform unavailable'));
+        results.push(result);
+        options.reporter.onCaseEnd?.(result);
+      }
       return;
     }
     const image = session.mode === 'own-tests' ? await options.ownTestsImage(session.cases[0]!, target) : target.image;
-    const outcome = await runSession(session, {
+    const ctx = {
       platform: target.platform,
       accel: caps.accel,
       image,
       outDir: options.outDir,
       reporter: options.reporter,
       timeouts: options.timeouts,
-    });
-    results.push(...outcome.results);
-    boots.push(outcome.boot);
+      stopped: options.stopped,
+    };
+    for (const outcome of await runWithInfraRetries(session, ctx, options.infraRetries)) {
+      results.push(...outcome.results);
+      boots.push(outcome.boot);
+    }
   };
   await pool(sessions, options.slots, work);
+
+  // Failed cases get `retries` more chances, each in a fresh boot; a pass then makes them flaky.
+  for (let round = 1; round <= options.retries && !options.stopped(); round++) {
+    const failed = results.filter((r) => r.outcome === 'fail');
+    if (!failed.length) break;
+    const retryTargets = options.targets.map((t) => ({ ...t, cases: t.cases.filter((c) => failed.some((r) => r.caseId === c.id && r.platform === t.platform.name)) }));
+    const retrySessions = planSessions(retryTargets.map((t) => ({ arch: t.platform.arch, cases: t.cases })), 1).map((s) => ({ ...s, id: `${s.id}-retry${round}` }));
+    const before = results.length;
+    await pool(retrySessions, options.slots, work);
+    for (const retry of results.splice(before)) {
+      const index = results.findIndex((r) => r.outcome === 'fail' && r.caseId === retry.caseId && r.platform === retry.platform);
+      if (index >= 0) results[index] = mergeRetry(results[index]!, retry);
+    }
+  }
 
   const summary: RunSummary = {
     runId: options.runId,
@@ -91,6 +120,7 @@ function unavailable(c: CaseDef, target: RunTarget, session: PlannedSession, rea
     platform: target.platform.name,
     arch: target.platform.arch,
     bootId: session.id,
+    repeat: session.repeat,
     outcome: 'error',
     errorClass: 'infra',
     reason,

@@ -11,7 +11,6 @@ import type { PlannedSession } from './plan.js';
 import { extractTapFromConsole, parseTap } from './tap.js';
 import type { BootRecord, CaseDef, CaseResult, ContainerResult, PhaseName, Reporter } from './types.js';
 import type { Image, Machine, Platform } from '../platforms/platform.js';
-import { CHANNEL_PORT_NAME } from '../platforms/qemu/profiles.js';
 
 export interface SessionContext {
   platform: Platform;
@@ -20,6 +19,8 @@ export interface SessionContext {
   outDir: string;
   reporter: Reporter;
   timeouts: LinkTimeouts;
+  /** Why the run is being stopped, once it is; a session cut short by that says so instead of blaming the guest. */
+  stopped(): string | undefined;
 }
 
 export interface SessionResult {
@@ -39,9 +40,12 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     platform: ctx.platform.name,
     arch: session.arch,
     accel: ctx.accel,
+    image: ctx.image.name,
     phases: {},
     consoleLog: join(dir, `${bootId}.console.log`),
     caseIds: session.cases.map((c) => c.id),
+    guestClock: {},
+    repeat: session.repeat,
     outcome: 'ok',
   };
   // Every phase keeps its first stamp except lastCaseEnd, which moves with each case.
@@ -51,16 +55,18 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     ctx.reporter.onBootPhase?.(bootId, phase, atMs);
   };
   let machine: Machine | undefined;
+  let watch: BootWatch | undefined;
   let current: CaseDef | undefined;
   let currentStart = new Date();
   try {
     const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name) : [];
     machine = await ctx.platform.boot(ctx.image, { bootId, outDir: dir, payload, onPhase });
-    const watch = new BootWatch(machine, onPhase);
+    watch = new BootWatch(machine, onPhase);
+    await firstByte(machine, () => boot.phases.firstByte !== undefined, ctx.timeouts.firstByteMs);
     if (session.mode === 'own-tests') {
-      results.push(await ownTests(session.cases[0]!, machine, watch, ctx, bootId));
+      results.push(await ownTests(session.cases[0]!, machine, watch, ctx, session));
     } else {
-      const link = await AgentLink.connect(machine, watch, CHANNEL_PORT_NAME, ctx.timeouts);
+      const link = await AgentLink.connect(machine, watch, ctx.timeouts);
       boot.guest = link.hello;
       for (const c of session.cases) {
         current = c;
@@ -76,8 +82,9 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       await link.bye();
     }
   } catch (error) {
-    const errorClass = classify(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const interrupted = ctx.stopped();
+    const errorClass = interrupted ? 'infra' : classify(error);
+    const message = interrupted ? `interrupted: ${interrupted}` : error instanceof Error ? error.message : String(error);
     const diagnostics = machine?.diagnostics();
     boot.outcome = 'error';
     boot.errorClass = errorClass;
@@ -89,6 +96,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
         platform: ctx.platform.name,
         arch: session.arch,
         bootId,
+        repeat: session.repeat,
         outcome: 'error',
         errorClass,
         reason: c === current ? boot.reason : `not run: ${boot.reason}`,
@@ -104,6 +112,10 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     if (machine) {
       const stopped = await machine.shutdown('session end');
       onPhase('poweroff', stopped.poweroffAtMs);
+    }
+    if (watch) {
+      Object.assign(boot.guestClock, watch.guestClock);
+      boot.kernelVersion = watch.kernelVersion;
     }
     ctx.reporter.onBootEnd?.(boot);
   }
@@ -126,7 +138,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
         exitCode: unit.exit === 'timeout' ? null : unit.exit,
         durationMs: unit.durationMs,
         timedOut: unit.exit === 'timeout',
-        tap: parseTap(stdout.headText()),
+        tap: parseTap(stdout.tapText()),
         stdout: stdout.tailText(),
         stderr: stderr.tailText(),
       });
@@ -142,6 +154,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
     platform: ctx.platform.name,
     arch: session.arch,
     bootId: session.id,
+    repeat: session.repeat,
     ...verdict,
     startedAt: startedAt.toISOString(),
     durationMs: machine.now() - t0,
@@ -151,7 +164,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
 }
 
 /** LinuxKit-style test images print TAP on the console and power off; the harness only reads it. */
-async function ownTests(c: CaseDef, machine: Machine, watch: BootWatch, ctx: SessionContext, bootId: string): Promise<CaseResult> {
+async function ownTests(c: CaseDef, machine: Machine, watch: BootWatch, ctx: SessionContext, session: PlannedSession): Promise<CaseResult> {
   const startedAt = new Date();
   ctx.reporter.onCaseBegin?.(c.id, ctx.platform.name);
   const stopped = await settlesWithin(machine.exited, c.timeoutMs);
@@ -167,7 +180,8 @@ async function ownTests(c: CaseDef, machine: Machine, watch: BootWatch, ctx: Ses
     name: c.name,
     platform: ctx.platform.name,
     arch: ctx.platform.arch,
-    bootId,
+    bootId: session.id,
+    repeat: session.repeat,
     ...verdict,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
@@ -176,4 +190,25 @@ async function ownTests(c: CaseDef, machine: Machine, watch: BootWatch, ctx: Ses
   };
   ctx.reporter.onCaseEnd?.(result);
   return result;
+}
+
+/** Resolves at the first console byte; nothing at all in time means QEMU or its firmware never ran. */
+async function firstByte(machine: Machine, seen: () => boolean, timeoutMs: number): Promise<void> {
+  if (seen()) return;
+  let off = () => {};
+  const arrived = new Promise<'byte'>((resolve) => {
+    off = machine.console.onData(() => resolve('byte'));
+  });
+  const first = Promise.race([arrived, machine.exited]);
+  try {
+    if (!(await settlesWithin(first, timeoutMs))) {
+      throw new InfraError(`no console output within ${timeoutMs} ms of starting the machine`, { machine: machine.id, phase: 'firstByte' });
+    }
+    const result = await first;
+    if (result !== 'byte' && !seen()) {
+      throw result.failure ?? new InfraError(`QEMU exited before printing anything: ${machine.diagnostics() || `exit ${result.exitCode}`}`, { machine: machine.id, phase: 'firstByte' });
+    }
+  } finally {
+    off();
+  }
 }

@@ -100,6 +100,8 @@ export interface CaseResult {
   arch: Arch;
   /** Boot that ran the case; joins with BootRecord.id. */
   bootId: string;
+  /** Which pass of `--repeat` produced this result, from 1. */
+  repeat: number;
   outcome: Outcome;
   errorClass?: ErrorClass;
   /** Skip reason, failure summary or error message. */
@@ -126,10 +128,18 @@ export interface BootRecord {
   platform: string;
   arch: Arch;
   accel: string;
+  /** Name of the image booted (`harness`, `selftest`, a LinuxKit prefix's base name). */
+  image: string;
   /** Milliseconds since spawn, host monotonic clock; a phase that did not happen is absent. */
   phases: Partial<Record<PhaseName, number>>;
   consoleLog: string;
   caseIds: string[];
+  /** The guest's printk clock (ms) at the kernel and init markers, when the kernel prints timestamps. */
+  guestClock: Partial<Record<'kernel' | 'init', number>>;
+  /** From the kernel's banner on the console. */
+  kernelVersion?: string;
+  /** Which pass of `--repeat` this boot belongs to, from 1. */
+  repeat: number;
   /** What the agent found in the guest; absent when it never started. */
   guest?: { runtime: string; kernel: string; arch: string; channel: string };
   outcome: 'ok' | 'error';

@@ -4,6 +4,7 @@
  */
 import type { Arch, PhaseName, PlatformKind } from '../harness/types.js';
 import type { ConsoleLog } from '../harness/console/console-log.js';
+import type { Fingerprint } from '../harness/metrics/types.js';
 
 export interface Capabilities {
   /** False when this platform cannot boot anything on this host; `reason` says why. */
@@ -12,6 +13,8 @@ export interface Capabilities {
   /** "kvm", "tcg", "hardware", … */
   accel: string;
   notes: string[];
+  /** What makes this platform's boots comparable with earlier ones (absent when unavailable). */
+  fingerprint?: Fingerprint;
 }
 
 /** A LinuxKit-style image: `<prefix>-kernel`, `<prefix>-initrd.img`, `<prefix>-cmdline`. */
@@ -46,6 +49,11 @@ export interface ByteStream {
   write(data: string | Buffer): Promise<void>;
 }
 
+/** A dedicated agent channel, and the name the guest finds it by (a virtio-serial port name). */
+export interface AgentChannel extends ByteStream {
+  readonly guestPort: string;
+}
+
 export interface MachineConsole extends ByteStream {
   readonly log: ConsoleLog;
 }
@@ -57,6 +65,8 @@ export interface ShutdownResult {
   clean: boolean;
   exitCode: number | null;
   signal: string | null;
+  /** Set when the host side broke the machine (e.g. the console log could not be written): not the guest's fault. */
+  failure?: Error;
 }
 
 /**
@@ -69,7 +79,7 @@ export interface Machine {
   /** Monotonic ms since spawn. */
   now(): number;
   /** The dedicated agent channel, when the platform has one. */
-  channel(): ByteStream | undefined;
+  channel(): AgentChannel | undefined;
   /** Resolves when the machine stops by itself (guest poweroff, crash). */
   readonly exited: Promise<ShutdownResult>;
   /** What the platform itself said (QEMU's stderr, a provider's error), for error reports. */

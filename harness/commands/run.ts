@@ -4,14 +4,19 @@ import { FIXTURE_NAMES, fixturePrefix, type FixtureName } from '../../fixtures/p
 import { discoverCases } from '../cases/load.js';
 import { parseShard, selectCases } from '../cases/select.js';
 import { UsageError } from '../errors.js';
+import { checkImage } from '../image-check.js';
 import { openImage } from '../image.js';
 import { defaultSlots } from '../plan.js';
 import type { Reaper } from '../reaper.js';
 import { checkReporterNames, createReporters } from '../report/index.js';
+import { JournalReporter } from '../report/jsonl.js';
 import { ReporterMux } from '../report/multiplexer.js';
 import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../run.js';
-import type { Arch, CaseDef, RunSummary } from '../types.js';
+import { EXIT, type Arch, type CaseDef, type RunSummary } from '../types.js';
 import { createQemuPlatform } from '../../platforms/qemu/index.js';
+import { HistoryStore } from '../history/store.js';
+import { toRunRecords, type TargetFacts } from '../history/record.js';
+import { measureImage } from '../metrics/image-size.js';
 import { ensureFixtures } from './fixtures.js';
 import { parsePlatform } from './platforms.js';
 
@@ -28,6 +33,14 @@ export interface RunFlags {
   slots?: number;
   cache?: string;
   channel: string;
+  repeat: number;
+  retries: number;
+  infraRetries: number;
+  /** Seconds from spawn to the image's shell being ready. */
+  bootTimeout?: number;
+  /** SQLite history file, or false for --no-history. */
+  history: string | false;
+  revision?: string;
 }
 
 export interface Terminal {
@@ -50,7 +63,8 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const { selected, skipped } = selectCases(cases, { arches, platformKind: 'qemu', grep: flags.grep, labels: flags.label, shard });
 
   if (!flags.image) await ensureFixtures(arches, flags.cache, (line) => terminal.write(`${line}\n`));
-  const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  const startedAt = new Date().toISOString();
+  const runId = startedAt.replace(/[:.]/g, '-');
   const outDir = resolve(flags.out ?? join('out', runId));
   await mkdir(outDir, { recursive: true });
   if (!flags.out) await pointLatest(outDir);
@@ -58,11 +72,13 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const targets: RunTarget[] = [];
   for (const arch of arches) {
     const image = flags.image ? await openImage(flags.image, '--image') : await openImage(fixturePrefix(arch, 'harness', flags.cache), 'fixtures');
+    // A wrong-arch kernel or a damaged initrd is bad input: say so before anything boots.
+    await checkImage(image, arch, flags.image ? '--image' : 'fixtures');
     const archCases = selected.filter((s) => s.arch === arch).map((s) => withTimeout(s.case, flags.timeout));
     targets.push({ platform: createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache'), channel }), image, cases: archCases });
   }
   const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
-  const mux = new ReporterMux(reporters);
+  const mux = new ReporterMux([new JournalReporter(join(outDir, 'results.jsonl')), ...reporters]);
   const summary = await runTargets({
     runId,
     outDir,
@@ -70,13 +86,40 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     skipped,
     reporter: mux,
     slots: flags.slots ?? defaultSlots(),
-    timeouts: DEFAULT_TIMEOUTS,
+    repeat: flags.repeat,
+    retries: flags.retries,
+    infraRetries: flags.infraRetries,
+    timeouts: flags.bootTimeout === undefined ? DEFAULT_TIMEOUTS : { ...DEFAULT_TIMEOUTS, readyMs: flags.bootTimeout * 1000 },
+    stopped: () => reaper.stopped,
     ownTestsImage: (c, target) => ownTestsImage(c, target.platform.arch, flags.cache),
   });
+  // A report that could not be written loses results: that is an infrastructure error whatever the tests said.
   for (const failure of mux.errors()) {
-    terminal.write(`reporter ${failure.reporter} failed in ${failure.hook}: ${String(failure.error)}\n`);
+    terminal.write(`harness: reporter ${failure.reporter} failed in ${failure.hook}: ${String(failure.error)}\n`);
+    summary.exitCode = EXIT.infra;
+  }
+  if (flags.history !== false) {
+    const records = toRunRecords(summary, startedAt, flags.revision ?? runId, await targetFacts(targets));
+    const store = HistoryStore.open(resolve(flags.history));
+    try {
+      for (const record of records) store.record(record);
+    } finally {
+      store.close();
+    }
+    terminal.write(`history: ${records.length} platform record(s) added to ${flags.history}\n`);
   }
   return summary;
+}
+
+async function targetFacts(targets: RunTarget[]): Promise<TargetFacts[]> {
+  const facts: TargetFacts[] = [];
+  for (const t of targets) {
+    const caps = await t.platform.probe(t.image);
+    if (!caps.fingerprint) continue;
+    const { sizes, identity } = await measureImage(t.image);
+    facts.push({ platform: t.platform.name, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
+  }
+  return facts;
 }
 
 function withTimeout(c: CaseDef, timeoutSeconds: number | undefined): CaseDef {

@@ -33,6 +33,9 @@ export interface UnitOutcome {
 }
 
 export interface LinkTimeouts {
+  /** Spawn to the first console byte: nothing at all means QEMU or the firmware never ran. */
+  firstByteMs: number;
+  /** Spawn to the shell being ready. */
   readyMs: number;
   agentMs: number;
   /** Added to a case's own timeout before the host stops waiting for the agent's verdict. */
@@ -54,13 +57,13 @@ export class AgentLink {
     private readonly expectExit: () => void,
   ) {}
 
-  static async connect(machine: Machine, watch: BootWatch, portName: string | undefined, timeouts: LinkTimeouts): Promise<AgentLink> {
+  static async connect(machine: Machine, watch: BootWatch, timeouts: LinkTimeouts): Promise<AgentLink> {
     const nonce = randomBytes(8).toString('hex');
     const inbox = new FrameInbox();
     let exitExpected = false;
     watch.onDeath((error) => inbox.fail(error));
-    void machine.exited.then(() => {
-      if (!exitExpected) inbox.fail(new BootError('the guest stopped unexpectedly', { machine: machine.id }));
+    void machine.exited.then((result) => {
+      if (!exitExpected) inbox.fail(result.failure ?? new BootError('the guest stopped unexpectedly', { machine: machine.id }));
     });
 
     // Frames may come on either stream: the agent falls back to the console when the port is missing.
@@ -74,7 +77,11 @@ export class AgentLink {
     const deliver = (event: FrameEvent, name: 'console' | 'channel') => {
       if (event.type === 'noise') return;
       source ??= name;
-      if (source !== name) return;
+      if (source !== name) {
+        // The agent only writes to the console after its channel failed under it.
+        inbox.fail(new InfraError('the agent lost its channel and fell back to the console', { machine: machine.id }));
+        return;
+      }
       if (event.type === 'frame') inbox.put(event.frame);
       else inbox.fail(new InfraError(`agent channel ${event.reason} error (expected seq ${event.expectedSeq}): ${event.line.slice(0, 120)}`, { machine: machine.id }));
     };
@@ -87,7 +94,7 @@ export class AgentLink {
     await machine.console.write(`cat > ${AGENT_PATH} <<'${HEREDOC_END}'\n${AGENT_TEXT}${HEREDOC_END}\n`);
     // The nonce is typed split by quotes, so an echo of this line can never read as a frame.
     const typedNonce = `"${nonce.slice(0, 8)}""${nonce.slice(8)}"`;
-    await machine.console.write(`exec sh ${AGENT_PATH} ${typedNonce} ${channel && portName ? portName : 'console'}\n`);
+    await machine.console.write(`exec sh ${AGENT_PATH} ${typedNonce} ${channel ? channel.guestPort : 'console'}\n`);
 
     const first = await inbox.take(timeouts.agentMs, () => new BootError(`the agent did not say hello within ${timeouts.agentMs} ms`, { machine: machine.id, phase: 'agent' }));
     if (first.kind !== 'hello') throw new InfraError(`the agent's first frame was ${first.kind}, not hello`, { machine: machine.id });
@@ -126,6 +133,9 @@ export class AgentLink {
           break;
         case 'error':
           agentErrors.push(frame.payload.toString('utf8'));
+          break;
+        case 'metric':
+          // Measurements the agent may add later; a case's verdict never depends on them.
           break;
         case 'exit': {
           const text = frame.payload.toString('utf8').trim();

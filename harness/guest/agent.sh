@@ -9,7 +9,12 @@ mkdir -p "$STATE"
 emit() {
 	body="$NONCE $SEQ $1 ${2:--}"
 	crc=$(printf '%s' "$body" | crc32)
-	printf '%s %s\n' "$body" "$crc" >&3
+	# A channel that vanished (device unplugged) must not silence the agent: it falls back to the
+	# console, where the host takes any frame as word that the channel was lost.
+	if ! printf '%s %s\n' "$body" "$crc" >&3 2>/dev/null; then
+		exec 3>/dev/console
+		printf '%s %s\n' "$body" "$crc" >&3
+	fi
 	SEQ=$((SEQ + 1))
 }
 
@@ -21,7 +26,8 @@ emit_text() {
 # while the container runs.
 stream() {
 	while :; do
-		chunk=$(dd bs=3072 count=1 <&5 2>/dev/null | base64 -w 0)
+		# 45000 bytes make a 60000-byte base64 payload: within the host's 64 KiB line limit.
+		chunk=$(dd bs=45000 count=1 <&5 2>/dev/null | base64 -w 0)
 		[ -n "$chunk" ] || break
 		emit "$1" "$chunk"
 	done

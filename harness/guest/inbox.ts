@@ -10,6 +10,8 @@ export class FrameInbox {
   private failure: Error | undefined;
 
   put(frame: Frame): void {
+    // After a broken frame, later frames cannot be trusted to belong where they seem to.
+    if (this.failure) return;
     if (this.waiter) {
       const { resolve } = this.waiter;
       this.waiter = undefined;

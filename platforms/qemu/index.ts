@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import type { Reaper } from '../../harness/reaper.js';
 import type { Arch } from '../../harness/types.js';
 import type { BootOptions, Capabilities, Image, Machine, Platform } from '../platform.js';
+import { hostCpuModel } from '../../harness/metrics/host.js';
 import { cachedProbe, type AccelChoice } from './accel.js';
 import { bootQemu } from './machine.js';
 import { PROFILES } from './profiles.js';
@@ -44,7 +45,13 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
         return { available: false, accel: 'none', reason: `${profile.binary} is not installed (run: harness setup)`, notes: [] };
       }
       const choice = await accelFor(image.kernel);
-      return { available: true, accel: choice.accel, notes: [version.stdout.split('\n')[0] ?? '', choice.reason] };
+      const qemu = version.stdout.split('\n')[0] ?? '';
+      return {
+        available: true,
+        accel: choice.accel,
+        notes: [qemu, choice.reason],
+        fingerprint: { hostCpu: await hostCpuModel(), qemu, accel: choice.accel, machine: profile.machine, cpu: profile.cpu ?? 'default' },
+      };
     },
     async boot(image: Image, bootOptions: BootOptions): Promise<Machine> {
       const { accel } = await accelFor(image.kernel);

@@ -8,9 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { ConsoleLog } from '../../harness/console/console-log.js';
 import { InfraError } from '../../harness/errors.js';
 import type { Reaper } from '../../harness/reaper.js';
-import type { BootOptions, ByteStream, Image, Machine, MachineConsole, ShutdownResult } from '../platform.js';
+import type { AgentChannel, BootOptions, Image, Machine, MachineConsole, ShutdownResult } from '../platform.js';
 import { appendPayload } from './payload.js';
-import { qemuArgv, withConsole, type Accel, type ArchProfile } from './profiles.js';
+import { CHANNEL_PORT_NAME, qemuArgv, withConsole, type Accel, type ArchProfile } from './profiles.js';
 
 export interface QemuBootSpec {
   profile: ArchProfile;
@@ -49,6 +49,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
   const { profile, options, reaper } = spec;
   const dir = await mkdtemp(join(tmpdir(), `harness-${options.bootId}-`));
   await chmod(dir, 0o700);
+  reaper.guardian?.guardPath(dir);
   let child: ChildProcess | undefined;
   let server: Server | undefined;
   const unregister = reaper.add(`qemu ${options.bootId}`, async () => {
@@ -58,6 +59,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
   const cleanup = async () => {
     server?.close();
     await rm(dir, { recursive: true, force: true });
+    reaper.guardian?.releasePath(dir);
   };
   let machine: Machine | undefined;
 
@@ -93,17 +95,27 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const proc = child;
+    if (proc.pid !== undefined) reaper.guardian?.guardPid(proc.pid);
     options.onPhase?.('spawn', 0);
 
     const consoleFanout = new StampedFanout();
     let firstByte = true;
+    let failure: Error | undefined;
     proc.stdout!.on('data', (chunk: Buffer) => {
+      if (failure) return;
       const at = now();
       if (firstByte) {
         firstByte = false;
         options.onPhase?.('firstByte', at);
       }
-      log.push(chunk, at);
+      try {
+        log.push(chunk, at);
+      } catch (error) {
+        // Without its console log the boot's evidence is gone (a full disk): stop it as an infra fault.
+        failure = new InfraError(`cannot write the console log ${log.path}: ${(error as Error).message}`, { machine: options.bootId, cause: error });
+        proc.kill('SIGKILL');
+        return;
+      }
       consoleFanout.emit(chunk, at);
     });
     let stderrTail = '';
@@ -121,8 +133,9 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       });
       // 'close', not 'exit': it comes after stdout drained, so no console byte arrives after it.
       proc.on('close', (code, signal) => {
+        if (proc.pid !== undefined) reaper.guardian?.releasePid(proc.pid);
         // QEMU exits 0 after a guest panic too (panic=-1, -no-reboot): callers judge by markers.
-        resolve({ poweroffAtMs: now(), clean: signal === null, exitCode: code, signal });
+        resolve({ poweroffAtMs: now(), clean: signal === null && !failure, exitCode: code, signal, failure });
       });
     });
 
@@ -134,14 +147,14 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
         phase: 'spawn',
       });
     }
-    let channel: ByteStream | undefined;
+    let channel: AgentChannel | undefined;
     if (channelSocketReady) {
       const channelFanout = new StampedFanout();
       channelSocketReady.on('data', (chunk: Buffer) => channelFanout.emit(chunk, now()));
       channelSocketReady.on('error', () => {
         // A guest that powers off closes the port; the session notices through `exited`.
       });
-      channel = { onData: (listener) => channelFanout.on(listener), write: (data) => writeTo(channelSocketReady, data) };
+      channel = { guestPort: CHANNEL_PORT_NAME, onData: (listener) => channelFanout.on(listener), write: (data) => writeTo(channelSocketReady, data) };
     }
     const consoleStream: MachineConsole = {
       log,
@@ -164,7 +177,11 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
           const result = await exited;
           clearTimeout(timer);
           channelSocketReady?.destroy();
-          log.close();
+          try {
+            log.close();
+          } catch {
+            // A console log that failed to write has already been reported through `failure`.
+          }
           await cleanup();
           unregister();
           return result;

@@ -1,0 +1,106 @@
+import {
+  allChanges,
+  changedMetrics,
+  describeChange,
+  formatDelta,
+  formatExactDelta,
+  formatBytes,
+  formatPercent,
+  formatPValue,
+  formatValue,
+  headline,
+  metricLabel,
+  percentOf,
+  runLabel,
+  sortedPlatforms,
+  verdictWord,
+} from './render-format.js';
+import type { MetricComparison, PlatformComparison, RegressionReport } from './types.js';
+
+/**
+ * Backslash-escape what GitHub Markdown would turn into markup inside a line or a table cell. Only
+ * text from outside (platform, revision, component names) goes through here; our own sentences use
+ * none of these characters, so the raw comment stays readable too.
+ */
+function md(text: string): string {
+  return text
+    .replace(/[\\`*[\]<>|~&]/g, '\\$&')
+    // GitHub never reads an underscore inside a word as emphasis; qemu_x86_64 stays unescaped.
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+    .replace(/\r?\n/g, ' ');
+}
+
+function utc(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function row(m: MetricComparison, p: PlatformComparison): string {
+  // A grown image is bisected by exact bytes; MiB with two decimals hides a 4 KiB step.
+  const exact = m.unit === 'bytes' && m.verdict === 'regression' ? ` (${formatExactDelta(m.delta)})` : '';
+  const cells = [
+    md(metricLabel(m, p)),
+    formatValue(m, m.baseline.median),
+    formatValue(m, m.current.median),
+    `${formatDelta(m)}${exact}`,
+    formatPercent(m),
+    m.pValue === undefined ? '–' : formatPValue(m.pValue),
+    m.verdict === 'regression' ? `**${verdictWord(m.verdict)}**` : verdictWord(m.verdict),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(metrics: MetricComparison[], p: PlatformComparison): string[] {
+  return [
+    '| Metric | Baseline median | Current median | Δ | Δ % | p | Verdict |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...metrics.map((m) => row(m, p)),
+  ];
+}
+
+function platformSection(p: PlatformComparison): string[] {
+  const baselines = p.baselineRuns.map((r) => md(runLabel(r)));
+  const shown = baselines.length > 5 ? [...baselines.slice(0, 5), '…'] : baselines;
+  const changed = changedMetrics(p);
+  return [
+    `### ${md(p.platform)}`,
+    '',
+    `Current ${md(runLabel(p.current))} (${utc(p.current.startedAt)}) against ${p.baselineRuns.length} ` +
+      `baseline runs (${shown.join(', ')}); fingerprint ${md(p.fingerprintKey)}.`,
+    '',
+    ...(changed.length ? table(changed, p) : ['No metric moved beyond the thresholds.']),
+    '',
+    '<details>',
+    `<summary>All ${p.metrics.length} metrics</summary>`,
+    '',
+    ...table(p.metrics, p),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
+/**
+ * The report as GitHub Markdown, for a PR comment or $GITHUB_STEP_SUMMARY: the headline and every
+ * change as one sentence first, so the comment preview alone says what got slower or bigger; then
+ * per platform the changed metrics, with the full table collapsed.
+ */
+export function renderMarkdown(report: RegressionReport): string {
+  const platforms = sortedPlatforms(report);
+  const changes = allChanges(platforms).map(({ platform, metric }) => {
+    const kind = metric.verdict === 'regression' ? 'Regression' : 'Improvement';
+    return `- ${kind} on ${md(platform.platform)}: ${md(describeChange(metric, platform))}`;
+  });
+  const t = report.thresholds;
+  return [
+    '## Boot regression report',
+    '',
+    `**${headline(report)}**`,
+    '',
+    ...(changes.length ? [...changes, ''] : []),
+    ...platforms.flatMap(platformSection),
+    `<sub>Thresholds: α = ${t.alpha}; phases move by ${percentOf(t.phaseFraction)} % and ${t.phaseMs} ms, ` +
+      `sizes by ${percentOf(t.sizeFraction)} % or ${formatBytes(t.sizeBytes)}. ` +
+      `Generated ${utc(report.generatedAt)}.</sub>`,
+    '',
+  ].join('\n');
+}
