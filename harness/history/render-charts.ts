@@ -39,10 +39,11 @@ const LEGEND_WIDTH = 230;
 
 function runLabels(runs: readonly RunRecord[], xOf: (i: number) => number): CategoryLabel[] {
   return runs.map((run, i) => {
+    // "20 Nov" and "06:00" in UTC, like every time on the page.
+    const [day, time] = [new Date(run.startedAt).toUTCString().slice(5, 11), run.startedAt.slice(11, 16)];
+    // A revision says what was tested and the date under it when; without a revision, day and time.
     const text = runLabel(run);
-    // A revision says what was tested; the date under it says when. A date label needs no second line.
-    const sub = text === run.revision ? new Date(run.startedAt).toUTCString().slice(5, 11) : undefined;
-    return { x: xOf(i), text, ...(sub ? { sub } : {}) };
+    return text === run.revision ? { x: xOf(i), text, sub: day } : { x: xOf(i), text: day, sub: time };
   });
 }
 
@@ -105,8 +106,8 @@ export function phasesOverTimeChart(platform: string, runs: readonly RunRecord[]
 export function phasesPerBootChart(platform: string, runs: readonly RunRecord[], highlights: Highlights): string {
   const current = runs.at(-1);
   const boots = runs.flatMap((run) => run.boots.map((boot, index) => ({ run, boot, index }))).slice(-BOOTS_SHOWN);
-  const rowHeight = 22;
-  const f: Frame = { width: WIDTH, height: 16 + boots.length * rowHeight + 34, left: 150, right: LEGEND_WIDTH, top: 16, bottom: 34 };
+  const [rowHeight, top, bottom] = [22, 16, 34];
+  const f: Frame = { width: WIDTH, height: top + boots.length * rowHeight + bottom, left: 150, right: LEGEND_WIDTH, top, bottom };
   const ends = boots.map(({ boot }) => Math.max(0, ...Object.values(boot.phases)));
   // Headroom for the total written after the longest bar, so it never runs into the legend.
   const longest = Math.max(0, ...ends) * 1.1;

@@ -154,6 +154,12 @@ export function sortedPlatforms(report: RegressionReport): PlatformComparison[] 
   return [...report.platforms].sort((a, b) => (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0));
 }
 
+/** For people: the platform with the most regressions first, then by name. */
+export function platformsWorstFirst(report: RegressionReport): PlatformComparison[] {
+  const regressions = (p: PlatformComparison) => p.metrics.filter((m) => m.verdict === 'regression').length;
+  return sortedPlatforms(report).sort((a, b) => regressions(b) - regressions(a));
+}
+
 /** What a revision is called on an axis or in a heading: the label if given, else the date. */
 export function runLabel(run: { runId: string; revision: string; startedAt: string }): string {
   return run.revision && run.revision !== run.runId ? run.revision : run.startedAt.slice(0, 16).replace('T', ' ');

@@ -13,15 +13,15 @@ import {
   headline,
   metricLabel,
   percentOf,
+  platformsWorstFirst,
   runLabel,
-  sortedPlatforms,
   verdictWord,
 } from './render-format.js';
 import { componentColours, escapeHtml as h } from './render-svg.js';
 import type { MetricComparison, PlatformComparison, RegressionReport } from './types.js';
 
 /** Runs per time chart: a month of nightly runs still gives each bar room for its label. */
-export const RUNS_SHOWN = 30;
+const RUNS_SHOWN = 30;
 
 const STYLE = `
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bad:#d1242f;--bad-bg:#ffebe9;--good:#1a7f37;--good-bg:#dafbe1}
@@ -176,7 +176,7 @@ function platformSection(p: PlatformComparison, history: readonly RunRecord[], c
  * be attached to a CI run, mailed or opened offline and still look the same.
  */
 export function renderHtml(report: RegressionReport, history: RunRecord[]): string {
-  const platforms = sortedPlatforms(report);
+  const platforms = platformsWorstFirst(report);
   const changes = allChanges(platforms).map(({ platform, metric }) => changeItem(platform, metric));
   const t = report.thresholds;
   const title = headline(report);

@@ -11,8 +11,8 @@ import {
   headline,
   metricLabel,
   percentOf,
+  platformsWorstFirst,
   runLabel,
-  sortedPlatforms,
   verdictWord,
 } from './render-format.js';
 import type { MetricComparison, PlatformComparison, RegressionReport } from './types.js';
@@ -85,7 +85,7 @@ function platformSection(p: PlatformComparison): string[] {
  * per platform the changed metrics, with the full table collapsed.
  */
 export function renderMarkdown(report: RegressionReport): string {
-  const platforms = sortedPlatforms(report);
+  const platforms = platformsWorstFirst(report);
   const changes = allChanges(platforms).map(({ platform, metric }) => {
     const kind = metric.verdict === 'regression' ? 'Regression' : 'Improvement';
     return `- ${kind} on ${md(platform.platform)}: ${md(describeChange(metric, platform))}`;

@@ -70,8 +70,7 @@ function exactP(u: number, n: number, m: number): number {
 function normalP(u: number, n: number, m: number, tieTerm: number): number {
   const total = n + m;
   const variance = ((n * m) / 12) * (total + 1 - tieTerm / (total * (total - 1)));
-  // Every value tied: the samples cannot be told apart at all.
-  if (variance <= 0) return 1;
+  // Every value tied makes the variance 0 with U at its mean: z is −∞ and p comes out 1, as it should.
   const z = (Math.abs(u - (n * m) / 2) - 0.5) / Math.sqrt(variance);
   return Math.min(1, 2 * normalUpperTail(z));
 }
@@ -91,4 +90,9 @@ function erfc(x: number): number {
       t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   const r = t * Math.exp(-z * z + poly);
   return x >= 0 ? r : 2 - r;
+}
+
+/** The Hodges-Lehmann shift of `a` over `b`: the median of every pairwise difference a_i − b_j. */
+export function hodgesLehmann(a: readonly number[], b: readonly number[]): number {
+  return median(a.flatMap((x) => b.map((y) => x - y)));
 }

@@ -1,7 +1,7 @@
 import type { PhaseName } from '../types.js';
 import type { RunRecord } from '../metrics/types.js';
 
-/** When a difference counts (issue defaults: α 0.05, phases 5 % and 20 ms, sizes 1 % or 4 KiB). */
+/** When a difference counts (defaults in compare.ts: α 0.005, phases 5 % and 20 ms, sizes 1 % or 4 KiB). */
 export interface Thresholds {
   /** Significance level of the Mann-Whitney U test on phase samples. */
   alpha: number;
@@ -39,7 +39,7 @@ export interface MetricComparison {
   delta: number;
   /** delta / baseline median; 0 when the baseline median is 0 */
   deltaFraction: number;
-  /** Two-sided Mann-Whitney U p-value; absent for sizes, which are exact. */
+  /** Mann-Whitney U p-value, one-sided for a slowdown and two-sided otherwise; absent for sizes, which are exact. */
   pValue?: number;
   verdict: Verdict;
 }

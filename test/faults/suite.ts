@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ export interface FaultRow {
   /** Results of cases that finished (or were selected and not killed) that no journal line or report holds. */
   lost: number;
   ok: boolean;
+  /** Why the fault could not be set up here (e.g. no permission to mount a tmpfs); such a row is not judged. */
+  skipped?: string;
   /** The harness's peak resident memory (VmHWM), MiB. */
   peakRssMiB?: number;
   durationMs: number;
@@ -95,14 +97,12 @@ interface FaultSpec {
   rssLimitMiB?: number;
   /** Done once the target case has run for a few seconds. */
   strike?: (run: HarnessRun) => Promise<string | undefined>;
-  /** The output folder, when it is not a plain temporary one. */
-  outFolder?: (dir: string) => Promise<() => Promise<void>>;
+  /** The output folder, when it is not a plain temporary one; returns how to undo it, or why it cannot be made here. */
+  outFolder?: (dir: string) => Promise<(() => Promise<void>) | { skip: string }>;
   /** Observed, in the same words as `expected`; default `<class>, exit <code>`. */
   observe?: (o: Observation) => string;
   /** After the harness exited (sigkill: `harness collect`). */
   after?: (o: Observation) => Promise<void>;
-  /** Needs root (a tmpfs mount). */
-  root?: boolean;
 }
 
 const classOf = (r: CaseResult | undefined) => (r ? (r.outcome === 'error' ? (r.errorClass ?? 'error') : r.outcome) : 'no result');
@@ -148,10 +148,15 @@ const signalHarness = (signal: NodeJS.Signals) => async (run: HarnessRun) => {
   return undefined;
 };
 
-/** A tmpfs of 256 KiB as the output folder (root only). */
-async function tinyTmpfs(dir: string): Promise<() => Promise<void>> {
+/** A tmpfs of 256 KiB as the output folder: needs root, and a container that may mount (not Docker's default). */
+async function tinyTmpfs(dir: string): Promise<(() => Promise<void>) | { skip: string }> {
+  if (process.getuid?.() !== 0) return { skip: 'needs root to mount a tmpfs' };
   await mkdir(dir, { recursive: true });
-  await execWait('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir]);
+  try {
+    await execWait('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir]);
+  } catch (error) {
+    return { skip: `cannot mount a tmpfs here (an unprivileged container?): ${error instanceof Error ? error.message : String(error)}` };
+  }
   return async () => {
     await execWait('umount', [dir]).catch(() => execWait('umount', ['-l', dir]));
   };
@@ -240,11 +245,11 @@ export const FAULTS: readonly FaultSpec[] = [
   {
     name: 'disk-full',
     expected: 'exit 3, clear message',
-    cases: ['quick'],
-    target: 'quick',
+    // The boot's console log fits in 256 KiB; the case's 1 MiB of stdout does not.
+    cases: ['big-stdout'],
+    target: 'big-stdout',
     timeoutS: 30,
     deadlineS: 150,
-    root: true,
     outFolder: tinyTmpfs,
     observe: (o) => {
       const stack = /^\s+at .+:\d+:\d+\)?$/m.test(o.output);
@@ -347,6 +352,8 @@ async function caseRunning(run: HarnessRun, caseId: string, limitMs: number, sto
   return false;
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Temporary folders the run's QEMU used: named in its argv (the process's, or the saved argv JSON). */
@@ -359,9 +366,9 @@ function tempDirsOf(outDir: string, seen: SeenProcess[]): Set<string> {
     // No boots folder: nothing booted, or the disk was full.
   }
   const dirs = new Set<string>();
-  const base = tmpdir().replace(/\/+$/, '');
-  const pattern = new RegExp(`${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/harness-[^/\\s",]+`, 'g');
-  for (const t of texts) for (const m of t.matchAll(pattern)) dirs.add(m[0]);
+  // bootQemu's mkdtemp(`harness-<bootId>-`); the suite's own folders are not the run's.
+  const pattern = new RegExp(`${escapeRegExp(tmpdir().replace(/\/+$/, ''))}/harness-[^/\\s",]+`, 'g');
+  for (const t of texts) for (const m of t.matchAll(pattern)) if (!m[0].startsWith(`${tmpdir()}/harness-faults-`)) dirs.add(m[0]);
   return dirs;
 }
 
@@ -372,11 +379,12 @@ function orphansOf(run: HarnessRun): string[] {
   const dirs = tempDirsOf(run.outDir, seen);
   const found = new Map<number, string>();
   for (const p of seen) if (stillAlive(p)) found.set(p.pid, p.cmdline);
-  const needles = [run.outDir, ...dirs].filter(Boolean);
+  // A path as a whole word: another fault's folder may start with this one's name.
+  const needles = [run.outDir, ...dirs].filter(Boolean).map((n) => new RegExp(`${escapeRegExp(n)}(?=$|[/\\s,"])`));
   for (const p of processTable()) {
     if (p.pid === process.pid || found.has(p.pid)) continue;
     const cmd = cmdlineOf(p.pid);
-    if (cmd && needles.some((n) => cmd.includes(n))) found.set(p.pid, cmd);
+    if (cmd && needles.some((n) => n.test(cmd))) found.set(p.pid, cmd);
   }
   const orphans = [...found].map(([pid, cmd]) => `pid ${pid}: ${cmd.slice(0, 160)}`);
   for (const d of dirs) if (existsSync(d)) orphans.push(`folder ${d}`);
@@ -399,11 +407,12 @@ async function runFault(spec: FaultSpec, images: Record<string, string>, workDir
     notes,
     outDir,
   });
-  if (spec.root && process.getuid?.() !== 0) {
-    notes.push('needs root (mounts a tmpfs); not run');
-    return row('not run: needs root', 0, 0);
+  const folder = spec.outFolder ? await spec.outFolder(outDir) : undefined;
+  if (folder && typeof folder === 'object') {
+    notes.push(folder.skip);
+    return { ...row('not run', 0, 0), ok: true, skipped: folder.skip };
   }
-  const unmount = spec.outFolder ? await spec.outFolder(outDir) : undefined;
+  const unmount = folder;
   try {
     const image = spec.image ? images[spec.image] : fixturePrefix('x86_64', 'harness', opts.cacheDir);
     if (!image) throw new Error(`no fault image ${spec.image}`);
@@ -468,6 +477,9 @@ async function runFault(spec: FaultSpec, images: Record<string, string>, workDir
       peakRssMiB,
     };
     await spec.after?.(o);
+    // The harness's own words, next to its output folder (which a tmpfs takes away when unmounted).
+    await writeFile(`${outDir}.log`, o.output).catch(() => undefined);
+    if (spec.outFolder) await cp(outDir, `${outDir}.contents`, { recursive: true }).catch(() => undefined);
 
     // Lost: a result the harness had (before the strike, or for a case that was not cut short) and did not keep.
     const lostIds = new Set<string>();
@@ -540,8 +552,10 @@ export async function runFaultSuite(opts: FaultSuiteOptions = {}): Promise<Fault
         };
       }
       rows[i] = r;
-      log(`fault ${spec.name}: ${r.ok ? 'ok' : 'WRONG'} (${r.observed}; ${(r.durationMs / 1000).toFixed(0)} s)`);
-      if (r.ok && !opts.keep) await rm(r.outDir, { recursive: true, force: true }).catch(() => undefined);
+      log(`fault ${spec.name}: ${r.skipped ? 'skipped' : r.ok ? 'ok' : 'WRONG'} (${r.observed}; ${(r.durationMs / 1000).toFixed(0)} s)`);
+      if (r.ok && !opts.keep) {
+        for (const p of [r.outDir, `${r.outDir}.log`, `${r.outDir}.contents`]) await rm(p, { recursive: true, force: true }).catch(() => undefined);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 2, specs.length)) }, worker));
@@ -558,7 +572,7 @@ export function formatTable(rows: readonly FaultRow[]): string {
     r.observed,
     String(r.orphans),
     String(r.lost),
-    r.ok ? 'ok' : 'WRONG',
+    r.skipped ? 'skip' : r.ok ? 'ok' : 'WRONG',
     r.peakRssMiB === undefined ? '-' : `${r.peakRssMiB} MiB`,
     `${(r.durationMs / 1000).toFixed(0)} s`,
   ]);
@@ -570,6 +584,7 @@ export function formatTable(rows: readonly FaultRow[]): string {
       .join(' | ')
       .trimEnd();
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)];
+  for (const r of rows.filter((r) => r.skipped)) out.push(`(${r.fault} not run: ${r.skipped})`);
   const wrong = rows.filter((r) => !r.ok);
   if (wrong.length) {
     out.push('', `${wrong.length} of ${rows.length} rows wrong:`);

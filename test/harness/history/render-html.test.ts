@@ -75,7 +75,8 @@ describe('renderHtml', () => {
 
   it('draws each chart once per platform', () => {
     const found = [...html.matchAll(/data-chart="([^"]+)" data-platform="([^"]+)"/g)].map((m) => `${m[2]} ${m[1]}`);
-    expect(found).toEqual(PLATFORMS.flatMap((p) => CHARTS.map((c) => `${p} ${c}`)));
+    // The regressed platform first.
+    expect(found).toEqual([...PLATFORMS].reverse().flatMap((p) => CHARTS.map((c) => `${p} ${c}`)));
   });
 
   it('draws phases over time as one line per phase, a point per run, with a legend', () => {
@@ -131,6 +132,13 @@ describe('renderHtml', () => {
     expect(page).toContain('&lt;img onerror=x&gt;');
     expect(page).toContain('data-series="a&quot;b&lt;c&gt;&amp;"');
     expect(page).not.toContain('a"b<c>&');
+  });
+
+  it('labels a run without a revision by its date', () => {
+    const unlabelled = history.map((r) => (r.revision === REVISIONS[0] ? { ...r, revision: r.runId } : r));
+    const svg = chart(renderHtml(report, unlabelled), 'size-over-time', 'qemu-x86_64');
+    expect(svg).toMatch(/<title>20 Nov<\/title>20 Nov<tspan class="sub" x="[\d.]+" dy="14">06:00<\/tspan><\/text>/);
+    expect(svg).not.toContain(REVISIONS[0]);
   });
 
   it('charts only the runs up to the compared one', () => {

@@ -129,7 +129,7 @@ describe('renderHtml in headless chromium', () => {
     const nasty = withNastyRevision();
     const page = join(dir, 'probe.html');
     await writeFile(page, renderHtml(nasty.report, nasty.history).replace('</body>', `${PROBE}</body>`));
-    const dom = await chromium(['--dump-dom', `file://${page}`]);
+    const dom = await chromium(['--window-size=1280,2400', '--dump-dom', `file://${page}`]);
     const json = /<pre id="probe">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
     expect(json, 'the probe ran').toBeDefined();
     const probe = JSON.parse(unescapeText(json!)) as Probe;

@@ -94,10 +94,13 @@ describe('renderMarkdown', () => {
     ]);
   });
 
-  it('orders platforms by name whatever order the report has', () => {
-    const md = renderMarkdown({ ...report, platforms: [x86, arm] });
-    expect(md.indexOf('### qemu-arm64')).toBeLessThan(md.indexOf('### qemu-x86_64'));
-    expect(md).toBe(renderMarkdown({ ...report, platforms: [arm, x86] }));
+  it('puts the platform with most regressions first, then orders by name, whatever order the report has', () => {
+    const md = renderMarkdown({ ...report, platforms: [arm, x86] });
+    expect(md.indexOf('### qemu-x86_64')).toBeLessThan(md.indexOf('### qemu-arm64'));
+    expect(md).toBe(renderMarkdown({ ...report, platforms: [x86, arm] }));
+    const calm = quiet(0);
+    const byName = renderMarkdown({ ...calm, platforms: [...calm.platforms].reverse() });
+    expect(byName.indexOf('### qemu-arm64')).toBeLessThan(byName.indexOf('### qemu-x86_64'));
   });
 
   it('says "No regressions" when there are none, with any improvements', () => {

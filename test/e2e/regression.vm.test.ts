@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { concatInitrd, CpioBuilder, gzipInitrd } from '../../fixtures/cpio.js';
+import { fixturePrefix } from '../../fixtures/paths.js';
+import { harness } from './harness-cli.js';
+
+/** The bundled x86_64 image with 8 MiB of random (incompressible) data added to its base container. */
+async function heavierImage(dir: string): Promise<string> {
+  const base = fixturePrefix('x86_64', 'harness');
+  const prefix = join(dir, 'heavy');
+  copyFileSync(`${base}-kernel`, `${prefix}-kernel`);
+  copyFileSync(`${base}-cmdline`, `${prefix}-cmdline`);
+  const blob = new CpioBuilder().file('containers/base/rootfs/blob.bin', randomBytes(8 * 2 ** 20)).toBuffer();
+  writeFileSync(`${prefix}-initrd.img`, concatInitrd([readFileSync(`${base}-initrd.img`), await gzipInitrd(blob)]));
+  return prefix;
+}
+
+/** Five boots of one quick case; --slots 1 so the boots do not compete for the two cores. */
+const sample = (history: string, out: string, image?: string) =>
+  harness(['run', '--platform', 'x86_64', '--grep', '^uname-arch$', '--repeat', '5', '--slots', '1', '--history', history, '--out', out, ...(image ? ['--image', image] : [])]);
+
+describe('boot-time and size regressions across runs (real QEMU)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'harness-regress-'));
+  const report = (history: string, out: string) => harness(['report', '--history', history, '--out', out, '--fail-on-regression']);
+  let heavy: string;
+
+  beforeAll(async () => {
+    heavy = await heavierImage(dir);
+  });
+
+  it('calls a heavier initrd a regression, naming the grown component and the slower phase', async () => {
+    const history = join(dir, 'grown.sqlite');
+    for (const run of [await sample(history, join(dir, 'a')), await sample(history, join(dir, 'b'), heavy)]) {
+      expect(run.exitCode, run.all).toBe(0);
+    }
+    const result = await report(history, join(dir, 'report-grown'));
+    expect(result.exitCode, result.all).toBe(1);
+    const markdown = readFileSync(join(dir, 'report-grown', 'report.md'), 'utf8');
+    const html = readFileSync(join(dir, 'report-grown', 'report.html'), 'utf8');
+    for (const text of [markdown, html]) {
+      expect(text).toMatch(/containers\/base/);
+      expect(text).toMatch(/\+8\.0\d MiB/);
+      expect(text).toMatch(/phase init \(kernel → init\)/);
+    }
+    const json = JSON.parse(readFileSync(join(dir, 'report-grown', 'report.json'), 'utf8')) as {
+      platforms: { metrics: { metric: string; verdict: string }[] }[];
+    };
+    const regressed = json.platforms[0]!.metrics.filter((m) => m.verdict === 'regression').map((m) => m.metric);
+    expect(regressed).toContain('size:containers/base');
+    expect(regressed).toContain('phase:init');
+  });
+
+  it('exits 0 for the same two runs without the change', async () => {
+    const history = join(dir, 'same.sqlite');
+    for (const run of [await sample(history, join(dir, 'c')), await sample(history, join(dir, 'd'))]) {
+      expect(run.exitCode, run.all).toBe(0);
+    }
+    const result = await report(history, join(dir, 'report-same'));
+    expect(result.exitCode, result.all).toBe(0);
+  });
+
+  it('moves history between runners as JSON', async () => {
+    const exported = join(dir, 'history.json');
+    expect((await harness(['history', 'export', '--history', join(dir, 'same.sqlite'), '--out', exported])).exitCode).toBe(0);
+    const copy = join(dir, 'copy.sqlite');
+    const imported = await harness(['history', 'import', exported, '--history', copy]);
+    expect(imported.exitCode, imported.all).toBe(0);
+    expect(imported.stdout).toContain('2 runs added');
+    const again = await harness(['history', 'import', exported, '--history', copy]);
+    expect(again.stdout).toContain('0 runs added, 2 replaced');
+  });
+});
