@@ -43,6 +43,8 @@ export interface CaseDef {
   containers: ContainerDef[];
   /** Files under <dir>/files, relative, already checked not to escape the folder. */
   files: string[];
+  /** The suite's lib/ folder, shared by every case at /case/lib (checked like `files`). */
+  shared?: { dir: string; files: string[] };
 }
 
 export type TapFormat = 'tap14' | 'tap13' | 'tap12' | 'ktap' | 'none';

@@ -41,8 +41,14 @@ export async function discoverCases(root: string): Promise<CaseDef[]> {
     if (other === undefined) byName.set(read.def.name, read.def.file);
     else problems.push(new UsageError(read.nameWhere, `name: "${read.def.name}" is also the name of ${other}`));
   }
+  const libDir = path.join(abs, 'lib');
+  const shared = (await isDirectory(libDir)) ? { dir: libDir, files: await listFiles(libDir, libDir, problems) } : undefined;
   if (problems.length > 0) throw new CaseFileErrors(problems);
-  return reads.flatMap((read) => (read.def === undefined ? [] : [read.def]));
+  return reads.flatMap((read) => (read.def === undefined ? [] : [shared ? { ...read.def, shared } : read.def]));
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((info) => info.isDirectory(), () => false);
 }
 
 /** A folder with case.yaml is a case; one with only case.yml is a typo; anything else is not a case. */
@@ -67,7 +73,7 @@ async function readCase(dir: string): Promise<CaseRead> {
   if (!NAME_PATTERN.test(id)) {
     outsideYaml.push(new UsageError(dir, `the folder name "${id}" is the case id: ${NAME_RULE}`));
   }
-  const files = await listFiles(dir, outsideYaml);
+  const files = await listFiles(path.join(dir, 'files'), dir, outsideYaml);
   const parsed = await parseCaseYaml(file);
   if (parsed.value === undefined) return { problems: [...parsed.problems, ...outsideYaml], nameWhere: file };
 
@@ -165,15 +171,15 @@ function describe(issue: SchemaIssue): string {
 }
 
 /** Relative paths of everything under `<dir>/files`, refusing links that would expose the host. */
-async function listFiles(dir: string, problems: UsageError[]): Promise<string[]> {
-  const top = path.join(dir, 'files');
+/** Every file under `top`, relative; symlinks may not lead outside `boundary`. */
+async function listFiles(top: string, boundary: string, problems: UsageError[]): Promise<string[]> {
   const kind = await lstat(top).catch(() => undefined);
   if (kind === undefined) return [];
   if (!kind.isDirectory()) {
     problems.push(new UsageError(top, 'must be a folder'));
     return [];
   }
-  const realDir = await realpath(dir);
+  const realDir = await realpath(boundary);
   const found: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     for (const entry of await readdir(path.join(top, rel), { withFileTypes: true })) {

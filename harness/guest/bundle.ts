@@ -13,10 +13,14 @@ export async function casePayload(cases: CaseDef[], arch: Arch, platform: string
   const files: PayloadFile[] = [];
   for (const c of cases) {
     const base = `harness/cases/${c.id}`;
-    for (const rel of c.files) {
-      const source = join(c.dir, 'files', rel);
-      const [data, info] = await Promise.all([readFile(source), stat(source)]);
-      files.push({ path: `${base}/files/${rel}`, data, mode: info.mode & 0o777 });
+    // The suite's shared lib/ first, so a case's own files/lib/... wins where both exist.
+    const sources = [
+      ...(c.shared?.files.map((rel) => ({ from: join(c.shared!.dir, rel), to: `lib/${rel}` })) ?? []),
+      ...c.files.map((rel) => ({ from: join(c.dir, 'files', rel), to: rel })),
+    ];
+    for (const { from, to } of sources) {
+      const [data, info] = await Promise.all([readFile(from), stat(from)]);
+      files.push({ path: `${base}/files/${to}`, data, mode: info.mode & 0o777 });
     }
     for (const container of c.containers) {
       const env = { hostname: c.id, args: container.run, env: containerEnv(container.env, arch, c.id, platform) };

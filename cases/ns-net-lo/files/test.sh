@@ -2,25 +2,7 @@
 # The case's network namespace is new: none of the guest's interfaces are in it, and loopback
 # works once brought up. Needs CAP_NET_ADMIN and CAP_NET_RAW in the container.
 
-n=0
-failed=0
-quote() { printf "'%s'" "$(printf '%s' "$1" | tr '\n' ' ' | sed "s/'/''/g")"; }
-# report <description> <what was seen> <command...>: one test point, ok when the command succeeds.
-report() {
-  n=$((n + 1))
-  description=$1
-  seen=$2
-  shift 2
-  if "$@"; then
-    echo "ok $n - $description"
-    return
-  fi
-  failed=$((failed + 1))
-  echo "not ok $n - $description"
-  echo '  ---'
-  echo "  got: $(quote "$seen")"
-  echo '  ...'
-}
+. /case/lib/tap.sh
 
 # Kernels with tunnel drivers loaded give every new namespace their fallback devices; those are
 # not the guest's interfaces leaking in.

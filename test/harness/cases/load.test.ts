@@ -315,6 +315,19 @@ describe('discoverCases', () => {
     ]);
   });
 
+  it("gives every case the suite's lib/ folder, and checks it like a case's files", async () => {
+    await writeCase(`summary: a\n${CONTAINER}`, undefined, 'a');
+    await writeCase(`summary: b\n${CONTAINER}`, undefined, 'b');
+    await mkdir(path.join(root, 'lib', 'sub'), { recursive: true });
+    await writeFile(path.join(root, 'lib', 'tap.sh'), '');
+    await writeFile(path.join(root, 'lib', 'sub', 'more.sh'), '');
+    const cases = await discoverCases(root);
+    for (const c of cases) expect(c.shared).toEqual({ dir: path.join(root, 'lib'), files: ['sub/more.sh', 'tap.sh'] });
+
+    await symlink('/etc/passwd', path.join(root, 'lib', 'escape'));
+    expect(await problems(discoverCases(root))).toEqual([`${path.join(root, 'lib', 'escape')}: symlink to /etc/passwd leaves the case folder`]);
+  });
+
   it('reports a missing cases folder', async () => {
     const missing = path.join(root, 'missing');
     await expect(discoverCases(missing)).rejects.toThrow(new UsageError(missing, 'cannot read the cases folder: ENOENT'));
