@@ -1,5 +1,6 @@
 import { detectMarkers, printkTimestamp } from './console/markers.js';
 import { BootError, TimeoutError } from './errors.js';
+import { describeExit } from './exit-reason.js';
 import type { PhaseName } from './types.js';
 import type { ByteStream, Machine } from '../platforms/platform.js';
 
@@ -68,7 +69,7 @@ export class BootWatch {
       void this.machine.exited.then((result) => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
-        reject(this.death ?? result.failure ?? new BootError(`the guest stopped while waiting for ${what}`, { machine: this.machine.id }));
+        reject(this.death ?? result.failure ?? new BootError(`the guest stopped while waiting for ${what} (${describeExit(result)})`, { machine: this.machine.id }));
       });
       this.waiters.add(waiter);
     });

@@ -89,7 +89,11 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     repeat: flags.repeat,
     retries: flags.retries,
     infraRetries: flags.infraRetries,
-    timeouts: flags.bootTimeout === undefined ? DEFAULT_TIMEOUTS : { ...DEFAULT_TIMEOUTS, readyMs: flags.bootTimeout * 1000 },
+    // The boot timeout also bounds the wait for the shell and the agent to answer: both are still booting.
+    timeouts:
+      flags.bootTimeout === undefined
+        ? DEFAULT_TIMEOUTS
+        : { ...DEFAULT_TIMEOUTS, readyMs: flags.bootTimeout * 1000, agentMs: Math.min(DEFAULT_TIMEOUTS.agentMs, flags.bootTimeout * 1000) },
     stopped: () => reaper.stopped,
     ownTestsImage: (c, target) => ownTestsImage(c, target.platform.arch, flags.cache),
   });

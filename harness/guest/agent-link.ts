@@ -5,6 +5,7 @@ import { FrameDecoder, type Frame, type FrameEvent } from '../console/frames.js'
 import { BootError, InfraError, TimeoutError } from '../errors.js';
 import type { BootWatch } from '../boot-watch.js';
 import type { ByteStream, Machine } from '../../platforms/platform.js';
+import { describeExit } from '../exit-reason.js';
 import { FrameInbox } from './inbox.js';
 import { settlesWithin } from '../deadline.js';
 
@@ -63,7 +64,7 @@ export class AgentLink {
     let exitExpected = false;
     watch.onDeath((error) => inbox.fail(error));
     void machine.exited.then((result) => {
-      if (!exitExpected) inbox.fail(result.failure ?? new BootError('the guest stopped unexpectedly', { machine: machine.id }));
+      if (!exitExpected) inbox.fail(result.failure ?? new BootError(`the guest stopped unexpectedly (${describeExit(result)})`, { machine: machine.id }));
     });
 
     // Frames may come on either stream: the agent falls back to the console when the port is missing.

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from './write-atomic.js';
 import { InternalError } from '../errors.js';
 import type {
   BootRecord,
@@ -60,14 +58,6 @@ export class JsonReporter implements Reporter {
       boots: summary.boots,
       skipped: summary.skipped,
     };
-    await mkdir(dirname(this.#path), { recursive: true });
-    const tmp = `${this.#path}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
-      await rename(tmp, this.#path);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
+    await writeFileAtomic(this.#path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }

@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from './write-atomic.js';
 import { stringify } from 'yaml';
 import { failedAsserts } from '../tap.js';
 import type { CaseResult, Reporter, RunInfo, RunSummary } from '../types.js';
@@ -148,7 +147,6 @@ export class JunitReporter implements Reporter {
   }
 
   async onRunEnd(summary: RunSummary): Promise<void> {
-    await mkdir(dirname(this.#path), { recursive: true });
-    await writeFile(this.#path, renderJunit(summary, this.#info));
+    await writeFileAtomic(this.#path, renderJunit(summary, this.#info));
   }
 }

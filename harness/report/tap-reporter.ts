@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from './write-atomic.js';
 import { stringify } from 'yaml';
 import type {
   CaseResult,
@@ -123,7 +122,6 @@ export class TapReporter implements Reporter {
   }
 
   async onRunEnd(summary: RunSummary): Promise<void> {
-    await mkdir(dirname(this.#path), { recursive: true });
-    await writeFile(this.#path, renderTap(summary));
+    await writeFileAtomic(this.#path, renderTap(summary));
   }
 }

@@ -168,7 +168,7 @@ describe.each([
     expect(dies).toMatchObject({ outcome: 'error', errorClass: 'boot' });
     expect(dies.reason).toMatch(/^the guest stopped unexpectedly/);
     // The platform's last word is kept with the reason.
-    expect(run.boot.reason).toBe('the guest stopped unexpectedly (qemu-system-x86_64: terminating on signal 9)');
+    expect(run.boot.reason).toBe('the guest stopped unexpectedly (QEMU was killed by SIGKILL) (qemu-system-x86_64: terminating on signal 9)');
     expectNotRun(run, ['later'], 'boot');
     expectBootFailed(run, 'boot');
     await expect(run.machine.exited).resolves.toMatchObject({ clean: false, signal: 'SIGKILL' });
