@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { execa } from 'execa';
+import { findOnPath } from '../../fixtures/host-tools.js';
 import { fixturePrefix } from '../../fixtures/paths.js';
 import { openImage } from '../image.js';
 import { ARCHES } from '../types.js';
@@ -17,8 +17,8 @@ export interface DoctorLine {
 export async function doctor(cacheDir: string, reaper: Reaper): Promise<DoctorLine[]> {
   const lines: DoctorLine[] = [];
   for (const tool of ['setpriv', 'dpkg-deb', 'apt-get']) {
-    const found = await execa('sh', ['-c', 'command -v "$1"', 'sh', tool], { reject: false });
-    lines.push({ ok: !found.failed, what: tool, detail: found.failed ? 'missing (run: harness setup)' : found.stdout });
+    const found = findOnPath(tool);
+    lines.push({ ok: found !== undefined, what: tool, detail: found ?? 'missing (run: harness setup)' });
   }
   const kvm = await access('/dev/kvm').then(() => true, () => false);
   lines.push({ ok: true, what: '/dev/kvm', detail: kvm ? 'present (only a booting probe guest counts)' : 'absent' });

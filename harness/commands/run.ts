@@ -9,6 +9,7 @@ import { openImage } from '../image.js';
 import { defaultSlots } from '../plan.js';
 import type { Reaper } from '../reaper.js';
 import { checkReporterNames, createReporters } from '../report/index.js';
+import { RedactingReporter, redactor, secretsFrom } from '../redact.js';
 import { JournalReporter } from '../report/jsonl.js';
 import { ReporterMux } from '../report/multiplexer.js';
 import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../run.js';
@@ -78,13 +79,16 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     targets.push({ platform: createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache'), channel }), image, cases: archCases });
   }
   const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
+  // Credentials in the harness's environment or a case's env never reach a report or the terminal.
+  const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
   const mux = new ReporterMux([new JournalReporter(join(outDir, 'results.jsonl')), ...reporters]);
+  const reporter = new RedactingReporter(mux, redactor(secrets));
   const summary = await runTargets({
     runId,
     outDir,
     targets,
     skipped,
-    reporter: mux,
+    reporter,
     slots: flags.slots ?? defaultSlots(),
     repeat: flags.repeat,
     retries: flags.retries,

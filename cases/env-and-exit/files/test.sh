@@ -5,13 +5,14 @@
 . /case/lib/tap.sh
 
 echo 'TAP version 14'
-echo '1..7'
+echo '1..8'
 
 case $HARNESS_ARCH in x86_64 | arm64 | s390x) known=yes ;; *) known=no ;; esac
 report 'HARNESS_ARCH is x86_64, arm64 or s390x' "HARNESS_ARCH=$HARNESS_ARCH" [ "$known" = yes ]
 report 'HARNESS_CASE is this case' "HARNESS_CASE=$HARNESS_CASE" [ "$HARNESS_CASE" = env-and-exit ]
 report 'HARNESS_PLATFORM is set' "HARNESS_PLATFORM=$HARNESS_PLATFORM" [ -n "$HARNESS_PLATFORM" ]
 report "case.yaml's env reaches the container" "CASE_GREETING=$CASE_GREETING" [ "$CASE_GREETING" = 'hello from case.yaml' ]
+report 'quotes and $() in an env value arrive as text' "CASE_HOSTILE=$CASE_HOSTILE" [ "$CASE_HOSTILE" = "it's \"quoted\" \$(touch /tmp/pwned) \`touch /tmp/pwned2\` ; exit 7" ]
 
 scratch=/tmp/env-and-exit.$$
 written=$(echo "written by $$" 2>&1 >"$scratch")
