@@ -1,8 +1,13 @@
 import { detectMarkers, printkTimestamp } from './console/markers.js';
 import { BootError, TimeoutError } from './errors.js';
 import { describeExit } from './exit-reason.js';
-import type { PhaseName } from './types.js';
+import type { GuestClockMark, PhaseName } from './types.js';
 import type { ByteStream, Machine } from '../platforms/platform.js';
+
+const UNPACK_MARKS: ReadonlyArray<[GuestClockMark, RegExp]> = [
+  ['unpackStart', /Trying to unpack rootfs image as initramfs/],
+  ['unpackEnd', /Freeing initrd memory/],
+];
 
 type LineWaiter = { test: (line: string) => boolean; resolve: (atMs: number) => void };
 
@@ -17,7 +22,7 @@ const PROBE_AFTER_INIT_MS = 3000;
 export class BootWatch {
   readonly phases: Partial<Record<PhaseName, number>> = {};
   /** The guest's printk clock (ms) at the kernel and init markers: a second clock to check the host's against. */
-  readonly guestClock: Partial<Record<'kernel' | 'init', number>> = {};
+  readonly guestClock: Partial<Record<GuestClockMark, number>> = {};
   /** `uname -r` as the kernel's banner gives it. */
   kernelVersion: string | undefined;
   private death: BootError | undefined;
@@ -105,6 +110,7 @@ export class BootWatch {
   }
 
   private line(line: string, atMs: number): void {
+    this.stampUnpack(line);
     for (const marker of detectMarkers(line)) {
       if (marker.kind === 'phase') {
         // A second kernel banner means the guest reset under us.
@@ -127,6 +133,13 @@ export class BootWatch {
     const seconds = printkTimestamp(line);
     if (seconds !== undefined) this.guestClock[phase] ??= seconds * 1000;
     if (phase === 'kernel') this.kernelVersion ??= /Linux version (\S+)/.exec(line)?.[1];
+  }
+
+  private stampUnpack(line: string): void {
+    const mark = UNPACK_MARKS.find(([, pattern]) => pattern.test(line))?.[0];
+    if (mark === undefined) return;
+    const seconds = printkTimestamp(line);
+    if (seconds !== undefined) this.guestClock[mark] ??= seconds * 1000;
   }
 
   private die(reason: string): void {

@@ -125,6 +125,12 @@ export type PhaseName =
   | 'lastCaseEnd'
   | 'poweroff';
 
+/**
+ * Points on the guest's own printk clock: the kernel banner, init, and the initramfs unpack, which
+ * runs beside other kernel work and so shows on this clock long before it lengthens a host phase.
+ */
+export type GuestClockMark = 'kernel' | 'init' | 'unpackStart' | 'unpackEnd';
+
 export interface BootRecord {
   id: string;
   platform: string;
@@ -137,7 +143,7 @@ export interface BootRecord {
   consoleLog: string;
   caseIds: string[];
   /** The guest's printk clock (ms) at the kernel and init markers, when the kernel prints timestamps. */
-  guestClock: Partial<Record<'kernel' | 'init', number>>;
+  guestClock: Partial<Record<GuestClockMark, number>>;
   /** From the kernel's banner on the console. */
   kernelVersion?: string;
   /** Which pass of `--repeat` this boot belongs to, from 1. */

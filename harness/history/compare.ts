@@ -57,7 +57,7 @@ export function comparePlatform(current: RunRecord, baseline: readonly RunRecord
     fingerprintKey: fingerprintKey(current.fingerprint),
     current: identity(current),
     baselineRuns: baseline.map(identity),
-    metrics: [...comparePhases(current, baseline, t), ...compareSizes(current, baseline, t)],
+    metrics: [...comparePhases(current, baseline, t), ...compareUnpack(current, baseline, t), ...compareSizes(current, baseline, t)],
   };
 }
 
@@ -94,9 +94,31 @@ function comparePhases(current: RunRecord, baseline: readonly RunRecord[], t: Th
   });
 }
 
+/**
+ * The initramfs unpack on the guest's clock. It runs beside other kernel work, so an initrd that
+ * grows makes it longer well before any host phase moves; it is judged like a phase.
+ */
+function compareUnpack(current: RunRecord, baseline: readonly RunRecord[], t: Thresholds): MetricComparison[] {
+  const spans = (run: RunRecord) =>
+    run.boots.flatMap(({ guestClock: { unpackStart, unpackEnd } }) => (unpackStart === undefined || unpackEnd === undefined ? [] : [unpackEnd - unpackStart]));
+  const now = spans(current);
+  const before = baseline.flatMap(spans);
+  if (now.length === 0 && before.length === 0) return [];
+  return [judgeTiming({ metric: 'guest:initramfs', guestSpan: 'initramfs' }, summarise(now), summarise(before), t)];
+}
+
 function comparePhase(phase: PhaseName, current: SampleSummary, baseline: SampleSummary, t: Thresholds): MetricComparison {
+  return judgeTiming({ metric: `phase:${phase}`, phase }, current, baseline, t);
+}
+
+function judgeTiming(
+  name: Pick<MetricComparison, 'metric' | 'phase' | 'guestSpan'>,
+  current: SampleSummary,
+  baseline: SampleSummary,
+  t: Thresholds,
+): MetricComparison {
   const { delta, deltaFraction } = change(current, baseline);
-  const metric = { metric: `phase:${phase}`, kind: 'phase', unit: 'ms', phase, baseline, current, delta, deltaFraction } as const;
+  const metric = { ...name, kind: 'phase', unit: 'ms', baseline, current, delta, deltaFraction } as const;
   if (current.n < MIN_SAMPLES || baseline.n < MIN_SAMPLES) return { ...metric, verdict: 'insufficient-data' };
   // A regression is a one-sided question (slower?), so its p-value is one-sided: with 5 boots against
   // 5 the two-sided test cannot go below 0.0079 and could never answer at α 0.005. Improvements

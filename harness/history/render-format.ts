@@ -91,6 +91,7 @@ function intervalStart(phase: PhaseName, platform: PlatformComparison): PhaseNam
 
 /** "phase init (kernel → init)", "component extra", "size image total". */
 export function metricLabel(m: MetricComparison, platform: PlatformComparison): string {
+  if (m.guestSpan === 'initramfs') return 'initramfs unpack (guest clock)';
   if (m.kind === 'phase' && m.phase) {
     const start = intervalStart(m.phase, platform);
     return start ? `phase ${m.phase} (${start} → ${m.phase})` : `phase ${m.phase}`;

@@ -66,7 +66,7 @@ const runRecordSchema: z.ZodType<RunRecord> = z
         .object({
           bootId: z.string(),
           phases: z.record(z.enum(PHASE_ORDER as [PhaseName, ...PhaseName[]]), ms),
-          guestClock: z.record(z.enum(['kernel', 'init']), ms),
+          guestClock: z.record(z.enum(['kernel', 'init', 'unpackStart', 'unpackEnd']), ms),
         })
         .strict(),
     ),

@@ -32,6 +32,8 @@ export interface MetricComparison {
   kind: 'phase' | 'size';
   unit: 'ms' | 'bytes';
   phase?: PhaseName;
+  /** A span on the guest's printk clock rather than a host phase: the initramfs unpack. */
+  guestSpan?: 'initramfs';
   component?: string;
   baseline: SampleSummary;
   current: SampleSummary;

@@ -1,4 +1,4 @@
-import type { Arch, Outcome, PhaseName } from '../types.js';
+import type { Arch, GuestClockMark, Outcome, PhaseName } from '../types.js';
 
 /**
  * What makes two boots comparable: same host CPU, QEMU, accelerator, machine and CPU model. The
@@ -46,7 +46,7 @@ export interface BootSample {
   /** ms since spawn on the host's monotonic clock; a phase that did not happen is absent, never 0. */
   phases: Partial<Record<PhaseName, number>>;
   /** The guest's printk clock (printk.time=1) at the kernel and init markers, in ms. */
-  guestClock: Partial<Record<'kernel' | 'init', number>>;
+  guestClock: Partial<Record<GuestClockMark, number>>;
 }
 
 export interface CaseSample {

@@ -35,7 +35,7 @@ describe('boot-time and size regressions across runs (real QEMU)', () => {
     heavy = await heavierImage(dir);
   });
 
-  it('calls a heavier initrd a regression, naming the grown component and the slower phase', async () => {
+  it('calls a heavier initrd a regression, naming the grown component and the slower boot phase', async () => {
     const history = join(dir, 'grown.sqlite');
     for (const run of [await sample(history, join(dir, 'a')), await sample(history, join(dir, 'b'), heavy)]) {
       expect(run.exitCode, run.all).toBe(0);
@@ -47,14 +47,16 @@ describe('boot-time and size regressions across runs (real QEMU)', () => {
     for (const text of [markdown, html]) {
       expect(text).toMatch(/containers\/base/);
       expect(text).toMatch(/\+8\.0\d MiB/);
-      expect(text).toMatch(/phase init \(kernel → init\)/);
+      // Unpacking runs beside other kernel work, so the guest's clock shows it first (measured here:
+      // about 170 ms → 300 ms) while kernel → init on the host clock stays within its noise.
+      expect(text).toMatch(/initramfs unpack \(guest clock\): \d+ ms → \d+ ms \(\+\d+ ms/);
     }
     const json = JSON.parse(readFileSync(join(dir, 'report-grown', 'report.json'), 'utf8')) as {
       platforms: { metrics: { metric: string; verdict: string }[] }[];
     };
     const regressed = json.platforms[0]!.metrics.filter((m) => m.verdict === 'regression').map((m) => m.metric);
     expect(regressed).toContain('size:containers/base');
-    expect(regressed).toContain('phase:init');
+    expect(regressed).toContain('guest:initramfs');
   });
 
   it('exits 0 for the same two runs without the change', async () => {

@@ -236,3 +236,20 @@ describe('buildReport', () => {
     expect(metric(report.platforms[1]!.metrics, 'size:kernel').verdict).toBe('improvement');
   });
 });
+
+describe('the initramfs unpack on the guest clock', () => {
+  const unpackBoots = (lengths: number[]): BootSample[] =>
+    lengths.map((length, i) => ({ ...boot(`u${i}`, { spawn: 0, kernel: 700 }), guestClock: { unpackStart: 1000, unpackEnd: 1000 + length } }));
+  const run = (id: string, at: number, boots: BootSample[]) => runRecord({ runId: id, startedAt: day(at), sizes: SIZES, boots });
+
+  it('calls a longer unpack a regression, as a timing metric of its own', () => {
+    const m = metric(comparePlatform(run('now', 2, unpackBoots(spread(300, 8))), [run('before', 1, unpackBoots(spread(170, 8)))], DEFAULT_THRESHOLDS).metrics, 'guest:initramfs');
+    expect(m).toMatchObject({ kind: 'phase', unit: 'ms', guestSpan: 'initramfs', verdict: 'regression' });
+    expect(m.delta).toBeCloseTo(130, 6);
+  });
+
+  it('has no such metric when the kernel never printed the unpack', () => {
+    const metrics = comparePlatform(run('now', 2, initBoots(spread(1900, 5))), [run('before', 1, initBoots(spread(1900, 5)))], DEFAULT_THRESHOLDS).metrics;
+    expect(metrics.some((m) => m.metric === 'guest:initramfs')).toBe(false);
+  });
+});
