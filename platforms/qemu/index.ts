@@ -7,6 +7,7 @@ import type { Arch } from '../../harness/types.js';
 import type { BootOptions, Capabilities, Image, Machine, Platform } from '../platform.js';
 import { hostCpuModel } from '../../harness/metrics/host.js';
 import { cachedProbe, type AccelChoice } from './accel.js';
+import { FIRMWARE_DIRS, missingFirmware } from './firmware.js';
 import { bootQemu } from './machine.js';
 import { PROFILES } from './profiles.js';
 
@@ -43,6 +44,10 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
       const version = await execa(profile.binary, ['--version'], { reject: false });
       if (version.failed) {
         return { available: false, accel: 'none', reason: `${profile.binary} is not installed (run: harness setup)`, notes: [] };
+      }
+      const missing = missingFirmware(profile);
+      if (missing.length) {
+        return { available: false, accel: 'none', reason: `firmware ${missing.join(', ')} not found in ${FIRMWARE_DIRS.join(' or ')} (run: harness setup)`, notes: [] };
       }
       const choice = await accelFor(image.kernel);
       const qemu = version.stdout.split('\n')[0] ?? '';

@@ -12,6 +12,8 @@ export interface ArchProfile {
   virtio: 'pci' | 'ccw';
   /** Only this host arch can use KVM for the profile. */
   kvmHostArch: NodeJS.Architecture;
+  /** Firmware files QEMU loads from its data folders for this machine, even with -kernel. */
+  firmware: string[];
 }
 
 export const PROFILES: Record<Arch, ArchProfile> = {
@@ -22,6 +24,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     console: 'ttyS0',
     virtio: 'pci',
     kvmHostArch: 'x64',
+    firmware: ['bios-256k.bin'],
   },
   arm64: {
     arch: 'arm64',
@@ -32,6 +35,8 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     console: 'ttyAMA0',
     virtio: 'pci',
     kvmHostArch: 'arm64',
+    // virt boots -kernel directly, without firmware.
+    firmware: [],
   },
   s390x: {
     arch: 's390x',
@@ -40,6 +45,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     console: 'ttysclp0',
     virtio: 'ccw',
     kvmHostArch: 's390x',
+    firmware: ['s390-ccw.img'],
   },
 };
 

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { missingFirmware } from '../../../platforms/qemu/firmware.js';
 import { PROFILES, qemuArgv, withConsole } from '../../../platforms/qemu/profiles.js';
 
 describe('qemuArgv', () => {
@@ -40,5 +44,17 @@ describe('withConsole', () => {
   });
   it('leaves a cmdline already ending in the console alone', () => {
     expect(withConsole(PROFILES.s390x, 'panic=-1 console=ttysclp0')).toBe('panic=-1 console=ttysclp0');
+  });
+});
+
+describe('missingFirmware', () => {
+  it('names the firmware a machine needs that no data folder holds', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'fw-'));
+    const full = mkdtempSync(join(tmpdir(), 'fw-'));
+    writeFileSync(join(full, 'bios-256k.bin'), '');
+    expect(missingFirmware(PROFILES.x86_64, [empty])).toEqual(['bios-256k.bin']);
+    expect(missingFirmware(PROFILES.x86_64, [empty, full])).toEqual([]);
+    expect(missingFirmware(PROFILES.s390x, [full])).toEqual(['s390-ccw.img']);
+    expect(missingFirmware(PROFILES.arm64, [empty])).toEqual([]);
   });
 });
