@@ -58,6 +58,7 @@ export function comparePlatform(current: RunRecord, baseline: readonly RunRecord
     current: identity(current),
     baselineRuns: baseline.map(identity),
     metrics: [...comparePhases(current, baseline, t), ...compareUnpack(current, baseline, t), ...compareSizes(current, baseline, t)],
+    ...clockCheck(current),
   };
 }
 
@@ -92,6 +93,16 @@ function comparePhases(current: RunRecord, baseline: readonly RunRecord[], t: Th
     if (now.length === 0 && before.length === 0) return [];
     return [comparePhase(phase, summarise(now), summarise(before), t)];
   });
+}
+
+function clockCheck(run: RunRecord): Pick<PlatformComparison, 'clocks'> {
+  const pairs = run.boots.flatMap(({ phases, guestClock }) =>
+    phases.kernel === undefined || phases.init === undefined || guestClock.kernel === undefined || guestClock.init === undefined
+      ? []
+      : [{ host: phases.init - phases.kernel, guest: guestClock.init - guestClock.kernel }],
+  );
+  if (pairs.length === 0) return {};
+  return { clocks: { hostMs: median(pairs.map((p) => p.host)), guestMs: median(pairs.map((p) => p.guest)), boots: pairs.length } };
 }
 
 /**

@@ -57,6 +57,18 @@ function table(metrics: MetricComparison[], p: PlatformComparison): string[] {
   ];
 }
 
+/**
+ * The host stamps a marker when its line reaches the console; the guest when it printed it. Lines
+ * printed before the console driver starts arrive late, so the clocks disagree by that much.
+ */
+function clockLine(c: NonNullable<PlatformComparison['clocks']>): string {
+  const skew = c.guestMs - c.hostMs;
+  return (
+    `Clock cross-check: kernel → init took ${Math.round(c.hostMs)} ms on the host's clock and ${Math.round(c.guestMs)} ms ` +
+    `on the guest's printk clock (median of ${c.boots} boots; ${skew >= 0 ? '+' : ''}${Math.round(skew)} ms).`
+  );
+}
+
 function platformSection(p: PlatformComparison): string[] {
   const baselines = p.baselineRuns.map((r) => md(runLabel(r)));
   const shown = baselines.length > 5 ? [...baselines.slice(0, 5), '…'] : baselines;
@@ -69,6 +81,7 @@ function platformSection(p: PlatformComparison): string[] {
     '',
     ...(changed.length ? table(changed, p) : ['No metric moved beyond the thresholds.']),
     '',
+    ...(p.clocks ? [clockLine(p.clocks), ''] : []),
     '<details>',
     `<summary>All ${p.metrics.length} metrics</summary>`,
     '',

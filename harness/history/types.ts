@@ -52,6 +52,11 @@ export interface PlatformComparison {
   current: Pick<RunRecord, 'runId' | 'revision' | 'startedAt'>;
   baselineRuns: Pick<RunRecord, 'runId' | 'revision' | 'startedAt'>[];
   metrics: MetricComparison[];
+  /**
+   * The two clocks cross-checked on the current run: kernel → init on the host's clock (when the
+   * lines reached the console) and on the guest's printk clock, medians over the boots with both.
+   */
+  clocks?: { hostMs: number; guestMs: number; boots: number };
 }
 
 export interface RegressionReport {

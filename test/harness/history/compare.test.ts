@@ -253,3 +253,19 @@ describe('the initramfs unpack on the guest clock', () => {
     expect(metrics.some((m) => m.metric === 'guest:initramfs')).toBe(false);
   });
 });
+
+describe('the clock cross-check', () => {
+  it('sets kernel → init on the host clock beside the same span on the guest clock', () => {
+    const boots: BootSample[] = [1, 2, 3].map((i) => ({
+      ...boot(`c${i}`, { spawn: 0, kernel: 700, init: 700 + 1700 + i }),
+      guestClock: { kernel: 0, init: 1850 + i },
+    }));
+    const current = runRecord({ runId: 'now', startedAt: day(2), sizes: SIZES, boots });
+    expect(comparePlatform(current, [], DEFAULT_THRESHOLDS).clocks).toEqual({ hostMs: 1702, guestMs: 1852, boots: 3 });
+  });
+
+  it('leaves it out when no boot has both clocks', () => {
+    const current = runRecord({ runId: 'now', startedAt: day(2), sizes: SIZES, boots: initBoots([1900, 1901, 1902]) });
+    expect(comparePlatform(current, [], DEFAULT_THRESHOLDS).clocks).toBeUndefined();
+  });
+});

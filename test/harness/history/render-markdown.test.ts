@@ -131,4 +131,15 @@ describe('renderMarkdown', () => {
     // An underscore inside a word is left alone: GitHub does not read it as emphasis.
     expect(md).toContain('### qemu-x86_64');
   });
+
+  it('states the clock cross-check of a platform that has one, and nothing for one without', () => {
+    const withClocks: RegressionReport = {
+      ...report,
+      platforms: report.platforms.map((p) => (p.platform === 'qemu-x86_64' ? { ...p, clocks: { hostMs: 1747.4, guestMs: 1889.2, boots: 5 } } : p)),
+    };
+    const md = renderMarkdown(withClocks);
+    expect(md).toContain("Clock cross-check: kernel → init took 1747 ms on the host's clock and 1889 ms on the guest's printk clock (median of 5 boots; +142 ms).");
+    expect(md.match(/Clock cross-check/g)).toHaveLength(1);
+  });
 });
+
