@@ -3,12 +3,14 @@ import type { LinkTimeouts } from './guest/agent-link.js';
 import { planSessions, type PlannedSession } from './plan.js';
 import { mergeRetry, runWithInfraRetries } from './retry.js';
 import { EXIT, type BootRecord, type CaseDef, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase } from './types.js';
-import type { Image, Platform } from '../platforms/platform.js';
+import type { Capabilities, Image, Platform } from '../platforms/platform.js';
 
 export interface RunTarget {
   platform: Platform;
   image: Image;
   cases: CaseDef[];
+  /** What `platform.probe(image)` said, asked once before the run. */
+  capabilities: Capabilities;
 }
 
 export interface RunOptions {
@@ -48,12 +50,11 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
 
   const results: CaseResult[] = [];
   const boots: BootRecord[] = [];
-  const accels = await Promise.all(options.targets.map((t) => t.platform.probe(t.image)));
   const sessions = planSessions(options.targets.map((t) => ({ arch: t.platform.arch, cases: t.cases })), options.repeat);
 
   const work = async (session: PlannedSession) => {
     const target = options.targets[session.target]!;
-    const caps = accels[session.target]!;
+    const caps = target.capabilities;
     const stopped = options.stopped();
     if (!caps.available || stopped) {
       for (const c of session.cases) {

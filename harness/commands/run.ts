@@ -76,7 +76,8 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     // A wrong-arch kernel or a damaged initrd is bad input: say so before anything boots.
     await checkImage(image, arch, flags.image ? '--image' : 'fixtures');
     const archCases = selected.filter((s) => s.arch === arch).map((s) => withTimeout(s.case, flags.timeout));
-    targets.push({ platform: createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache'), channel }), image, cases: archCases });
+    const platform = createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache'), channel });
+    targets.push({ platform, image, cases: archCases, capabilities: await platform.probe(image) });
   }
   const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
@@ -119,10 +120,11 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   return summary;
 }
 
+/** Per target, what the history needs beyond results: the probe's fingerprint and the image's sizes. */
 async function targetFacts(targets: RunTarget[]): Promise<TargetFacts[]> {
   const facts: TargetFacts[] = [];
   for (const t of targets) {
-    const caps = await t.platform.probe(t.image);
+    const caps = t.capabilities;
     if (!caps.fingerprint) continue;
     const { sizes, identity } = await measureImage(t.image);
     facts.push({ platform: t.platform.name, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
