@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFixtures } from '../fixtures/build.js';
 import { fixturePrefix } from '../fixtures/paths.js';
-import { parsePlatform } from '../harness/commands/platforms.js';
-import { openImage } from '../harness/image.js';
-import { Reaper } from '../harness/reaper.js';
-import { DEFAULT_TIMEOUTS } from '../harness/run.js';
-import { runSession } from '../harness/session.js';
-import type { Arch, CaseDef } from '../harness/types.js';
+import { parsePlatform } from '../harness/cli/commands/platforms.js';
+import { openImage } from '../harness/image/open-image.js';
+import { Reaper } from '../harness/lifecycle/reaper.js';
+import { DEFAULT_TIMEOUTS } from '../harness/run/run-targets.js';
+import { runSession } from '../harness/run/session.js';
+import type { Arch, CaseDef } from '../harness/model/types.js';
 import { createQemuPlatform } from '../platforms/qemu/index.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '20' }, platform: { type: 'string', default: 'qemu' } } });

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The published entry point runs the compiled CLI; `npm ci` builds it through `prepare`.
-import '../dist/harness/bin.js';
+import '../dist/harness/cli/bin.js';

@@ -2,7 +2,7 @@
  * The seam between the core and the places an image can boot (DESIGN.md §3). The core imports only
  * this file; each platforms/<name>/ folder exports one factory implementing Platform.
  */
-import type { Arch, PhaseName, PlatformKind } from '../harness/types.js';
+import type { Arch, PhaseName, PlatformKind } from '../harness/model/types.js';
 import type { ConsoleLog } from '../harness/console/console-log.js';
 import type { Fingerprint } from '../harness/metrics/types.js';
 

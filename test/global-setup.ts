@@ -1,6 +1,6 @@
 import { buildFixtures } from '../fixtures/build.js';
 import { ensureHostTools } from '../fixtures/host-tools.js';
-import { ARCHES } from '../harness/types.js';
+import { ARCHES } from '../harness/model/types.js';
 
 /**
  * The VM tests boot real guests: QEMU for every architecture and the bundled images must exist.

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { InternalError } from '../errors.js';
+import { InternalError } from '../model/errors.js';
 import { LineSplitter } from './line-splitter.js';
 
 export interface ConsoleLogOptions {

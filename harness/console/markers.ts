@@ -1,4 +1,4 @@
-import type { PhaseName } from '../types.js';
+import type { PhaseName } from '../model/types.js';
 
 export type PhaseMarkerName = Extract<PhaseName, 'firmware' | 'kernel' | 'init' | 'ready'>;
 export type DeathMarkerName = 'panic' | 'oops' | 'bug' | 'softlockup' | 'hungtask';

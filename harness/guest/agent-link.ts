@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { FrameDecoder, type Frame, type FrameEvent } from '../console/frames.js';
-import { BootError, InfraError, TimeoutError } from '../errors.js';
-import type { BootWatch } from '../boot-watch.js';
+import { BootError, InfraError, TimeoutError } from '../model/errors.js';
+import type { BootWatch } from '../boot/boot-watch.js';
 import type { ByteStream, Machine } from '../../platforms/platform.js';
-import { describeExit } from '../exit-reason.js';
+import { describeExit } from '../boot/exit-reason.js';
 import { FrameInbox } from './inbox.js';
-import { settlesWithin } from '../deadline.js';
+import { settlesWithin } from '../lifecycle/deadline.js';
 
 const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
 const AGENT_DIGEST = crc32(AGENT_TEXT).toString(16).padStart(8, '0');

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PayloadFile } from '../../platforms/platform.js';
-import type { Arch, CaseDef } from '../types.js';
+import type { Arch, CaseDef } from '../model/types.js';
 import { containerEnv, execScript, ociConfig } from './oci-config.js';
 import { shQuote } from './sh-quote.js';
 

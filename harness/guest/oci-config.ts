@@ -1,4 +1,4 @@
-import type { Arch } from '../types.js';
+import type { Arch } from '../model/types.js';
 
 export interface ContainerEnvironment {
   hostname: string;

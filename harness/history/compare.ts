@@ -1,4 +1,4 @@
-import type { PhaseName } from '../types.js';
+import type { PhaseName } from '../model/types.js';
 import { PHASE_ORDER, type BootSample, type ImageSizes, type RunRecord } from '../metrics/types.js';
 import { fingerprintKey } from './fingerprint.js';
 import { hodgesLehmann, mannWhitneyU, median } from './stats.js';

@@ -1,5 +1,5 @@
 import type { Fingerprint, ImageSizes, RunRecord } from '../metrics/types.js';
-import type { RunSummary } from '../types.js';
+import type { RunSummary } from '../model/types.js';
 
 /** What the run knows about one platform target beyond its results. */
 export interface TargetFacts {

@@ -3,7 +3,7 @@
  * a series carries `data-series` and a `<title>` tooltip with its exact number, so the chart can be
  * read precisely on hover and found by tests.
  */
-import type { PhaseName } from '../types.js';
+import type { PhaseName } from '../model/types.js';
 import { PHASE_ORDER, type RunRecord } from '../metrics/types.js';
 import { phaseIntervals } from './compare.js';
 import { formatBytes, formatExactBytes, formatMs, runLabel } from './render-format.js';

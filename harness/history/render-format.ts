@@ -2,7 +2,7 @@
  * Words and numbers for a regression report, shared by the Markdown and HTML renderers so a PR
  * comment and the morning page say exactly the same thing about the same change.
  */
-import type { PhaseName } from '../types.js';
+import type { PhaseName } from '../model/types.js';
 import { PHASE_ORDER } from '../metrics/types.js';
 import type { MetricComparison, PlatformComparison, RegressionReport, Verdict } from './types.js';
 

@@ -3,7 +3,7 @@
  * drawn here, on the server, so the page needs no script and looks the same in a mail client, a CI
  * artifact viewer or a browser with JavaScript off.
  */
-import type { PhaseName } from '../types.js';
+import type { PhaseName } from '../model/types.js';
 
 /** For text and attribute values alike (all attributes are double-quoted). */
 export function escapeHtml(text: string): string {

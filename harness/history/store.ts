@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { PHASE_ORDER, type RunRecord } from '../metrics/types.js';
-import { ARCHES, type PhaseName } from '../types.js';
+import { ARCHES, type PhaseName } from '../model/types.js';
 import { fingerprintKey } from './fingerprint.js';
 
 /** A portable copy of the whole store (`harness history export`), for carrying history between CI runners. */

@@ -1,4 +1,4 @@
-import type { PhaseName } from '../types.js';
+import type { PhaseName } from '../model/types.js';
 import type { RunRecord } from '../metrics/types.js';
 
 /** When a difference counts (defaults in compare.ts: α 0.005, phases 5 % and 20 ms, sizes 1 % or 4 KiB). */

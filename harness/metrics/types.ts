@@ -1,4 +1,4 @@
-import type { Arch, GuestClockMark, Outcome, PhaseName } from '../types.js';
+import type { Arch, GuestClockMark, Outcome, PhaseName } from '../model/types.js';
 
 /**
  * What makes two boots comparable: same host CPU, QEMU, accelerator, machine and CPU model. The

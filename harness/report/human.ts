@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { stringify } from 'yaml';
-import { failedAsserts } from '../tap.js';
+import { failedAsserts } from '../collect/tap.js';
 import type {
   BootRecord,
   CaseResult,
@@ -9,7 +9,7 @@ import type {
   Reporter,
   RunInfo,
   RunSummary,
-} from '../types.js';
+} from '../model/types.js';
 
 export interface HumanReporterOptions {
   write: (s: string) => void;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import type { Reporter } from '../types.js';
+import { UsageError } from '../model/errors.js';
+import type { Reporter } from '../model/types.js';
 import { HumanReporter } from './human.js';
 import { JsonReporter } from './json.js';
 import { JunitReporter } from './junit.js';

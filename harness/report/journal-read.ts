@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
-import { exitCodeOf } from '../run.js';
-import { EXIT, type RunInfo, type RunSummary } from '../types.js';
+import { UsageError } from '../model/errors.js';
+import { exitCodeOf } from '../run/run-targets.js';
+import { EXIT, type RunInfo, type RunSummary } from '../model/types.js';
 import type { JournalEntry } from './jsonl.js';
 
 export interface RecoveredRun {

@@ -1,5 +1,5 @@
 import { writeFileAtomic } from './write-atomic.js';
-import { InternalError } from '../errors.js';
+import { InternalError } from '../model/errors.js';
 import type {
   BootRecord,
   CaseResult,
@@ -8,7 +8,7 @@ import type {
   RunInfo,
   RunSummary,
   SkippedCase,
-} from '../types.js';
+} from '../model/types.js';
 
 export interface JsonReporterOptions {
   /** results.json, replaced atomically when the run ends. */

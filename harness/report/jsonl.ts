@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import type { BootRecord, CaseResult, Reporter, RunInfo, RunSummary } from '../types.js';
+import type { BootRecord, CaseResult, Reporter, RunInfo, RunSummary } from '../model/types.js';
 
 /** One line of results.jsonl. */
 export type JournalEntry =

@@ -1,7 +1,7 @@
 import { writeFileAtomic } from './write-atomic.js';
 import { stringify } from 'yaml';
-import { failedAsserts } from '../tap.js';
-import type { CaseResult, Reporter, RunInfo, RunSummary } from '../types.js';
+import { failedAsserts } from '../collect/tap.js';
+import type { CaseResult, Reporter, RunInfo, RunSummary } from '../model/types.js';
 
 export interface JunitReporterOptions {
   /** The XML file, written when the run ends. */

@@ -5,7 +5,7 @@ import type {
   Reporter,
   RunInfo,
   RunSummary,
-} from '../types.js';
+} from '../model/types.js';
 
 export interface ReporterFailure {
   /** The reporter's class name, or its position when it has none. */

@@ -7,7 +7,7 @@ import type {
   TapAssert,
   TapPlan,
   TapSummary,
-} from '../types.js';
+} from '../model/types.js';
 
 export interface TapReporterOptions {
   /** The merged TAP 14 file, written when the run ends. */

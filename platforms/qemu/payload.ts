@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { concatInitrd, CpioBuilder } from '../../fixtures/cpio.js';
+import { concatInitrd, CpioBuilder } from '../../harness/image/cpio.js';
 import type { PayloadFile } from '../platform.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Arch } from '../../harness/types.js';
+import type { Arch } from '../../harness/model/types.js';
 
 /** Per-architecture facts QEMU needs; one table so a new arch is one entry (kola's qemu.go style). */
 export interface ArchProfile {

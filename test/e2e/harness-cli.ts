@@ -5,7 +5,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the real CLI from source in a child process, as a user would, and never throws on exit codes. */
 export function harness(args: string[], env: Record<string, string> = {}): Promise<Result<{ reject: false; all: true }>> {
-  return execa('node', ['--import', 'tsx', 'harness/bin.ts', ...args], {
+  return execa('node', ['--import', 'tsx', 'harness/cli/bin.ts', ...args], {
     cwd: root,
     reject: false,
     all: true,

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { concatInitrd, CpioBuilder, gzipInitrd } from '../../fixtures/cpio.js';
+import { concatInitrd, CpioBuilder, gzipInitrd } from '../../harness/image/cpio.js';
 import { fixturePrefix } from '../../fixtures/paths.js';
 import { harness } from './harness-cli.js';
 

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTap } from '../../harness/tap.js';
-import type { CaseResult, RunSummary } from '../../harness/types.js';
+import { parseTap } from '../../harness/collect/tap.js';
+import type { CaseResult, RunSummary } from '../../harness/model/types.js';
 import { harness } from './harness-cli.js';
 
 type ResultsJson = Pick<RunSummary, 'results' | 'boots' | 'skipped' | 'exitCode'>;

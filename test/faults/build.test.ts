@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CpioBuilder, readCpio } from '../../fixtures/cpio.js';
+import { CpioBuilder, readCpio } from '../../harness/image/cpio.js';
 import { builderFromInitrd, faultVariantNames, SETUP_PATH, setupScriptFrom } from '../../fixtures/faults/build.js';
 import { fixturesSrcDir } from '../../fixtures/paths.js';
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFaultImages } from '../../fixtures/faults/build.js';
 import { fixturePrefix, repoRoot } from '../../fixtures/paths.js';
-import type { CaseResult } from '../../harness/types.js';
+import type { CaseResult } from '../../harness/model/types.js';
 import { cmdlineOf, processTable, ProcessTracker, stillAlive, type SeenProcess } from './procs.js';
 
 export interface FaultRow {
@@ -272,7 +272,7 @@ interface HarnessRun {
 const OUTPUT_KEEP = 256 * 1024;
 
 function cliArgs(cacheDir: string | undefined, args: string[]): string[] {
-  return ['--import', 'tsx', join(repoRoot, 'harness/bin.ts'), ...(cacheDir ? ['--cache', cacheDir] : []), ...args];
+  return ['--import', 'tsx', join(repoRoot, 'harness/cli/bin.ts'), ...(cacheDir ? ['--cache', cacheDir] : []), ...args];
 }
 
 function startHarness(args: string[], outDir: string, cacheDir?: string): HarnessRun {

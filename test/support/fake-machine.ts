@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { crc32 } from 'node:zlib';
 import { ConsoleLog } from '../../harness/console/console-log.js';
 import { encodeFrame, type FrameKind } from '../../harness/console/frames.js';
-import type { PhaseName } from '../../harness/types.js';
+import type { PhaseName } from '../../harness/model/types.js';
 import type { AgentChannel, Machine, MachineConsole, ShutdownResult } from '../../platforms/platform.js';
 
 /** What a case script can make the fake guest do while the host waits for that container. */

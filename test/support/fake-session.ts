@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import type { LinkTimeouts } from '../../harness/guest/agent-link.js';
-import type { PlannedSession } from '../../harness/plan.js';
-import { DEFAULT_TIMEOUTS } from '../../harness/run.js';
-import { runSession, type SessionResult } from '../../harness/session.js';
-import type { BootRecord, CaseDef, CaseResult, PhaseName, Reporter } from '../../harness/types.js';
+import type { PlannedSession } from '../../harness/plan/plan.js';
+import { DEFAULT_TIMEOUTS } from '../../harness/run/run-targets.js';
+import { runSession, type SessionResult } from '../../harness/run/session.js';
+import type { BootRecord, CaseDef, CaseResult, PhaseName, Reporter } from '../../harness/model/types.js';
 import type { BootOptions, Capabilities, Image, Platform } from '../../platforms/platform.js';
 import { FakeMachine, type FakeMachineOptions } from './fake-machine.js';
 

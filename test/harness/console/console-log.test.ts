@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConsoleLog, type ConsoleLogOptions } from '../../../harness/console/console-log.js';
-import { InternalError } from '../../../harness/errors.js';
+import { InternalError } from '../../../harness/model/errors.js';
 
 describe('ConsoleLog', () => {
   let dir: string;

@@ -8,7 +8,7 @@
  * Phase values are built so that medians are exact round numbers: each run spreads its 5 boots over
  * the offsets −2…+2 steps, which is symmetric, so the tests can name the numbers literally.
  */
-import type { Arch, PhaseName } from '../../../harness/types.js';
+import type { Arch, PhaseName } from '../../../harness/model/types.js';
 import { PHASE_ORDER, type BootSample, type RunRecord } from '../../../harness/metrics/types.js';
 import { phaseIntervals } from '../../../harness/history/compare.js';
 import type { MetricComparison, RegressionReport, SampleSummary, Verdict } from '../../../harness/history/types.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, DEFAULT_THRESHOLDS } from '../../../harness/history/compare.js';
 import type { RegressionReport } from '../../../harness/history/types.js';
 import type { BootSample, ImageSizes, RunRecord } from '../../../harness/metrics/types.js';
-import type { PhaseName } from '../../../harness/types.js';
+import type { PhaseName } from '../../../harness/model/types.js';
 import { day, mulberry32, runRecord } from './history-fixture.js';
 
 /*

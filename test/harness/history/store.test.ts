@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../../harness/errors.js';
+import { UsageError } from '../../../harness/model/errors.js';
 import { fingerprintKey } from '../../../harness/history/fingerprint.js';
 import { HistoryStore, readHistoryFile } from '../../../harness/history/store.js';
 import { day, FINGERPRINT, runRecord } from './history-fixture.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HumanReporter, type HumanReporterOptions } from '../../../harness/report/human.js';
-import { parseTap } from '../../../harness/tap.js';
-import type { CaseResult, RunSummary } from '../../../harness/types.js';
+import { parseTap } from '../../../harness/collect/tap.js';
+import type { CaseResult, RunSummary } from '../../../harness/model/types.js';
 import { info, results, summary } from './run-fixture.js';
 
 function run(options: Omit<HumanReporterOptions, 'write'>, runSummary: RunSummary = summary): string {

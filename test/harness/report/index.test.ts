@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../harness/errors.js';
+import { UsageError } from '../../../harness/model/errors.js';
 import { HumanReporter } from '../../../harness/report/human.js';
 import { createReporters } from '../../../harness/report/index.js';
 import { JsonReporter } from '../../../harness/report/json.js';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InternalError } from '../../../harness/errors.js';
+import { InternalError } from '../../../harness/model/errors.js';
 import { JsonReporter } from '../../../harness/report/json.js';
 import { info, summary } from './run-fixture.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReporterMux } from '../../../harness/report/multiplexer.js';
-import type { Reporter } from '../../../harness/types.js';
+import type { Reporter } from '../../../harness/model/types.js';
 import { info, results, summary } from './run-fixture.js';
 
 /** Records every hook it sees, in order. */

@@ -1,11 +1,11 @@
-import { parseTap } from '../../../harness/tap.js';
+import { parseTap } from '../../../harness/collect/tap.js';
 import type {
   BootRecord,
   CaseResult,
   ContainerResult,
   RunInfo,
   RunSummary,
-} from '../../../harness/types.js';
+} from '../../../harness/model/types.js';
 
 /** A case id carrying everything a report format must escape. */
 export const NASTY_ID = 'quote "q" <tag> & hash #1 back\\slash\nnew\x1b[31mline\x07';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TapReporter } from '../../../harness/report/tap-reporter.js';
-import { parseTap } from '../../../harness/tap.js';
+import { parseTap } from '../../../harness/collect/tap.js';
 import { summary } from './run-fixture.js';
 
 async function render(): Promise<string> {

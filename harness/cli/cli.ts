@@ -1,0 +1,208 @@
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { buildFixtures } from '../../fixtures/build.js';
+import { ensureHostTools } from '../../fixtures/host-tools.js';
+import { repoRoot } from '../../fixtures/paths.js';
+import { discoverCases } from '../select/load.js';
+import { selectCases } from '../select/select.js';
+import { doctor } from './commands/doctor.js';
+import { parsePlatform } from './commands/platforms.js';
+import { collectCommand } from './commands/collect.js';
+import { exportHistory, importHistory } from './commands/history.js';
+import { reportCommand, type ReportFlags } from './commands/report.js';
+import { runCommand, type RunFlags, type Terminal } from './commands/run.js';
+import { HarnessFailure, InfraError, UsageError } from '../model/errors.js';
+import { Guardian } from '../lifecycle/guardian.js';
+import { Reaper } from '../lifecycle/reaper.js';
+import { EXIT } from '../model/types.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const nonNegativeInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+  return n;
+};
+const DEFAULT_HISTORY = 'out/history.sqlite';
+const probability = (value: string) => {
+  const p = Number(value);
+  if (!(p > 0 && p < 1)) throw new InvalidArgumentError(`"${value}" is not a probability between 0 and 1`);
+  return p;
+};
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+};
+
+function terminalFromEnv(): Terminal {
+  const tty = process.stdout.isTTY === true;
+  return {
+    write: (text) => process.stdout.write(text),
+    color: tty && !('NO_COLOR' in process.env && process.env.NO_COLOR !== ''),
+    live: tty && process.env.CI === undefined,
+  };
+}
+
+/** Builds the command tree; `exit` receives each command's exit code. */
+function program(reaper: Reaper, exit: (code: number) => void): Command {
+  const cli = new Command('harness')
+    .description('Boot LinuxKit-style images on QEMU, cloud VMs and boards, and run test cases in containers inside them')
+    .option('--cache <dir>', 'cache folder for downloads, fixtures and probes', resolve(repoRoot, '.cache'))
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  cli
+    .command('run')
+    .description('boot the image and run the selected cases')
+    .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
+    .option('--image <prefix>', 'a LinuxKit image: <prefix>-kernel, <prefix>-initrd.img, <prefix>-cmdline (default: the bundled fixture)')
+    .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
+    .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
+    .option('-r, --reporter <names>', 'human, tap, junit, json (repeatable or comma-separated)', collect, [])
+    .option('-o, --out <dir>', 'output folder (default: out/<run id>, linked from out/latest)')
+    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', positiveInt)
+    .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
+    .option('--shard <i/n>', 'run shard i of n')
+    .option('--slots <n>', 'parallel boots (default: from cores and memory)', positiveInt)
+    .option('--channel <kind>', 'agent frames over a virtio-serial port, or over the console as on a one-UART board', 'virtio')
+    .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
+    .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
+    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', positiveInt)
+    .option('--repeat <n>', 'boot every session n times to collect boot-time samples', positiveInt, 1)
+    .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
+    .option('--no-history', 'do not record the run')
+    .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
+    .action(async (opts: Omit<RunFlags, 'cache'>) => {
+      const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json'];
+      const summary = await runCommand({ ...opts, reporter, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
+      exit(summary.exitCode);
+    });
+
+  cli
+    .command('list')
+    .description('list the cases a run would select, and why the others are left out')
+    .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
+    .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
+    .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
+    .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
+    .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string }) => {
+      const cases = await discoverCases(opts.cases);
+      const { selected, skipped } = selectCases(cases, { arches: parsePlatform(opts.platform), platformKind: 'qemu', grep: opts.grep, labels: opts.label });
+      for (const s of selected) process.stdout.write(`${s.arch.padEnd(7)} ${s.case.id.padEnd(20)} ${s.case.summary}\n`);
+      for (const s of skipped) process.stdout.write(`skip    ${s.caseId.padEnd(20)} ${s.reason}\n`);
+      exit(EXIT.ok);
+    });
+
+  cli
+    .command('report')
+    .description('compare a run with earlier runs of the same platform and fingerprint; write Markdown, HTML and JSON')
+    .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
+    .option('--run <id>', 'the run to judge (default: the newest)')
+    .option('-p, --platform <name>', 'only this platform instance, e.g. qemu-x86_64')
+    .option('--window <n>', 'how many earlier runs form the baseline', positiveInt, 10)
+    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', probability)
+    .option('--format <names>', 'markdown, html, json (repeatable or comma-separated)', collect, [])
+    .option('-o, --out <dir>', 'where report.md, report.html and report.json go', 'out/report')
+    .option('--fail-on-regression', 'exit 1 when something regressed', false)
+    .action(async (opts: ReportFlags & { failOnRegression: boolean }) => {
+      const report = await reportCommand(opts, (t) => process.stdout.write(t));
+      exit(opts.failOnRegression && report.regressions > 0 ? EXIT.testFailed : EXIT.ok);
+    });
+
+  cli
+    .command('collect <out>')
+    .description('rebuild results.json, junit.xml and results.tap of an output folder from its results.jsonl (e.g. after a killed run)')
+    .action(async (out: string) => {
+      const summary = await collectCommand(out, (t) => process.stdout.write(t));
+      exit(summary.exitCode);
+    });
+
+  const history = cli.command('history').description('the run history store');
+  history
+    .command('export')
+    .description('write the whole history as JSON (to a file or stdout)')
+    .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
+    .option('-o, --out <file>', 'JSON file to write')
+    .action(async (opts: { history: string; out?: string }) => {
+      await exportHistory(opts.history, opts.out, (t) => process.stdout.write(t));
+      exit(EXIT.ok);
+    });
+  history
+    .command('import <file>')
+    .description('merge a JSON export into the history')
+    .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
+    .action(async (file: string, opts: { history: string }) => {
+      await importHistory(opts.history, file, (t) => process.stdout.write(t));
+      exit(EXIT.ok);
+    });
+
+  const fixtures = cli.command('fixtures').description('the bundled images');
+  fixtures
+    .command('build')
+    .description('download Debian packages and build the bundled images (cached)')
+    .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
+    .option('--force', 'rebuild even when up to date', false)
+    .action(async (opts: { platform: string; force: boolean }) => {
+      await buildFixtures({ arches: parsePlatform(opts.platform), cacheDir: cli.opts<{ cache: string }>().cache, force: opts.force, log: (l: string) => process.stdout.write(`${l}\n`) });
+      exit(EXIT.ok);
+    });
+
+  cli
+    .command('setup')
+    .description('install the host packages the harness needs (apt, as root) and build the bundled images')
+    .action(async () => {
+      const log = (l: string) => process.stdout.write(`${l}\n`);
+      const { missing } = await ensureHostTools({ install: true, log });
+      if (missing.length) throw new InfraError(`still missing after installing: ${missing.join(', ')}`);
+      await buildFixtures({ arches: parsePlatform('qemu'), cacheDir: cli.opts<{ cache: string }>().cache, log });
+      exit(EXIT.ok);
+    });
+
+  cli
+    .command('doctor')
+    .description('check the host: tools, accelerators, bundled images')
+    .action(async () => {
+      const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper);
+      for (const l of lines) process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'} ${l.what.padEnd(12)} ${l.detail}\n`);
+      exit(lines.every((l) => l.ok) ? EXIT.ok : EXIT.infra);
+    });
+  return cli;
+}
+
+/** Entry point: returns the process exit code; the single owner of signal handling and the reaper. */
+export async function main(argv: string[]): Promise<number> {
+  const guardian = Guardian.start();
+  const reaper = new Reaper(guardian);
+  let code: number = EXIT.ok;
+  let signalled: NodeJS.Signals | undefined;
+  const signalCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
+  // First signal: stop the machines and let the run write what it has. A second one exits at once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(signalCode(signal));
+    signalled = signal;
+    process.stderr.write(`\nharness: ${signal}: stopping machines and writing partial results (again to quit at once)\n`);
+    void reaper.stop(`${signal} received`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await program(reaper, (c) => (code = c)).parseAsync(argv);
+    return signalled ? signalCode(signalled) : code;
+  } catch (error) {
+    if (signalled) return signalCode(signalled);
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof UsageError) {
+      process.stderr.write(`harness: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    // Classified failures and system errors (a full disk) are explained by their message; anything else is a harness bug.
+    const known = error instanceof HarnessFailure || (error instanceof Error && 'code' in error);
+    process.stderr.write(`harness: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
+    return EXIT.infra;
+  } finally {
+    await reaper.reapAll();
+    guardian.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,45 @@
+import { availableParallelism, totalmem } from 'node:os';
+import type { Arch, CaseDef } from '../model/types.js';
+
+/** One boot: which platform instance, and the cases it runs in order. */
+export interface PlannedSession {
+  id: string;
+  /** Index into the run's platform targets. */
+  target: number;
+  arch: Arch;
+  /** 'agent': the harness runs the cases' containers; 'own-tests': the image prints TAP itself. */
+  mode: 'agent' | 'own-tests';
+  cases: CaseDef[];
+  /** Which pass of `--repeat`, from 1. */
+  repeat: number;
+}
+
+export interface PlanTarget {
+  arch: Arch;
+  cases: CaseDef[];
+}
+
+/**
+ * Groups cases into boots: per target one shared session for ordinary cases, then one boot for each
+ * case that asks for a fresh machine or brings its own self-testing image. Pure, so it is tested
+ * without machines and a run can print its plan.
+ */
+export function planSessions(targets: PlanTarget[], repeats = 1): PlannedSession[] {
+  const sessions: PlannedSession[] = [];
+  for (let repeat = 1; repeat <= repeats; repeat++) {
+    targets.forEach((target, index) => {
+      const shared = target.cases.filter((c) => !c.freshMachine && !c.imageRunsOwnTests);
+      const own = target.cases.filter((c) => c.freshMachine || c.imageRunsOwnTests);
+      const base = { target: index, arch: target.arch, repeat };
+      const id = () => `${target.arch}-${index}-${sessions.length}`;
+      if (shared.length) sessions.push({ ...base, id: id(), mode: 'agent', cases: shared });
+      for (const c of own) sessions.push({ ...base, id: id(), mode: c.imageRunsOwnTests ? 'own-tests' : 'agent', cases: [c] });
+    });
+  }
+  return sessions;
+}
+
+/** Parallel boots that fit this host: one per core (TCG is CPU-bound), at most one per GiB of memory. */
+export function defaultSlots(cpus = availableParallelism(), memoryBytes = totalmem()): number {
+  return Math.max(1, Math.min(cpus, Math.floor(memoryBytes / 2 ** 30)));
+}

@@ -1,0 +1,218 @@
+import { access, lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { UsageError } from '../model/errors.js';
+import type { CaseDef } from '../model/types.js';
+import { checkCaseFile, NAME_PATTERN, NAME_RULE, type CaseFile, type SchemaIssue } from './schema.js';
+
+/** Every problem found in the case files, so a user can fix them all in one pass. */
+export class CaseFileErrors extends UsageError {
+  constructor(readonly problems: UsageError[]) {
+    const [first, ...rest] = problems;
+    super(first?.where ?? '', [first?.problem ?? 'no problems', ...rest.map((p) => p.message)].join('\n'));
+  }
+}
+
+/** Loads `<dir>/case.yaml`; the folder name is the case id. Throws CaseFileErrors listing every problem. */
+export async function loadCase(dir: string): Promise<CaseDef> {
+  const read = await readCase(path.resolve(dir));
+  if (read.problems.length > 0 || read.def === undefined) throw new CaseFileErrors(read.problems);
+  return read.def;
+}
+
+/**
+ * Loads every `<root>/<id>/case.yaml`, sorted by id. Folders without one are not cases and are left
+ * alone. Throws CaseFileErrors listing the problems of every file.
+ */
+export async function discoverCases(root: string): Promise<CaseDef[]> {
+  const abs = path.resolve(root);
+  const names = await readdir(abs).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(abs, `cannot read the cases folder: ${error.code ?? error.message}`);
+  });
+  const visible = names.filter((name) => !name.startsWith('.')).sort();
+  const found = await Promise.all(visible.map((name) => readCaseFolder(path.join(abs, name))));
+  const reads = found.filter((read) => read !== undefined);
+  const problems: UsageError[] = [];
+  const byName = new Map<string, string>();
+  for (const read of reads) {
+    problems.push(...read.problems);
+    if (read.def === undefined) continue;
+    const other = byName.get(read.def.name);
+    if (other === undefined) byName.set(read.def.name, read.def.file);
+    else problems.push(new UsageError(read.nameWhere, `name: "${read.def.name}" is also the name of ${other}`));
+  }
+  const libDir = path.join(abs, 'lib');
+  const shared = (await isDirectory(libDir)) ? { dir: libDir, files: await listFiles(libDir, libDir, problems) } : undefined;
+  if (problems.length > 0) throw new CaseFileErrors(problems);
+  return reads.flatMap((read) => (read.def === undefined ? [] : [shared ? { ...read.def, shared } : read.def]));
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((info) => info.isDirectory(), () => false);
+}
+
+/** A folder with case.yaml is a case; one with only case.yml is a typo; anything else is not a case. */
+async function readCaseFolder(dir: string): Promise<CaseRead | undefined> {
+  if (await exists(path.join(dir, 'case.yaml'))) return readCase(dir);
+  const misnamed = path.join(dir, 'case.yml');
+  if (await exists(misnamed)) return { problems: [new UsageError(misnamed, 'rename to case.yaml')], nameWhere: misnamed };
+  return undefined;
+}
+
+interface CaseRead {
+  def?: CaseDef;
+  problems: UsageError[];
+  /** Where a duplicate name is reported: the `name:` value, or the top of the file when defaulted. */
+  nameWhere: string;
+}
+
+async function readCase(dir: string): Promise<CaseRead> {
+  const id = path.basename(dir);
+  const file = path.join(dir, 'case.yaml');
+  const outsideYaml: UsageError[] = [];
+  if (!NAME_PATTERN.test(id)) {
+    outsideYaml.push(new UsageError(dir, `the folder name "${id}" is the case id: ${NAME_RULE}`));
+  }
+  const files = await listFiles(path.join(dir, 'files'), dir, outsideYaml);
+  const parsed = await parseCaseYaml(file);
+  if (parsed.value === undefined) return { problems: [...parsed.problems, ...outsideYaml], nameWhere: file };
+
+  const { image, ...value } = parsed.value;
+  const imageRef = image === undefined ? undefined : await resolveImage(dir, image);
+  const imageProblems = typeof imageRef === 'object' ? [new UsageError(parsed.where(['image']), imageRef.problem)] : [];
+  const def: CaseDef = { ...value, id, dir, file, name: value.name ?? id, files };
+  if (typeof imageRef === 'string') def.image = imageRef;
+  return { def, problems: [...imageProblems, ...outsideYaml], nameWhere: parsed.where(['name']) };
+}
+
+interface ParsedYaml {
+  value?: CaseFile;
+  /** In document order. */
+  problems: UsageError[];
+  /** `file:line:col` of a node, or of its nearest ancestor when it is absent. */
+  where(path: SchemaIssue['path'], atKey?: boolean): string;
+}
+
+async function parseCaseYaml(file: string): Promise<ParsedYaml> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return { problems: [new UsageError(file, `cannot read: ${reason}`)], where: () => file };
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const at = (offset: number): string => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  const where = (nodePath: SchemaIssue['path'], atKey = false): string => at(offsetOf(doc, nodePath, atKey));
+
+  const yamlErrors = [...doc.errors, ...doc.warnings];
+  if (yamlErrors.length > 0) {
+    return { problems: yamlErrors.map((e) => new UsageError(at(e.pos[0]), `invalid YAML: ${e.message}`)), where };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    // An alias to a missing anchor only fails here, after parsing succeeded.
+    return { problems: [new UsageError(at(0), `invalid YAML: ${(error as Error).message}`)], where };
+  }
+  const check = checkCaseFile(data);
+  if (check.ok) return { value: check.value, problems: [], where };
+  const located = check.issues.map((issue) => ({ issue, offset: offsetOf(doc, issue.path, issue.atKey) }));
+  located.sort((a, b) => a.offset - b.offset);
+  return { problems: located.map(({ issue, offset }) => new UsageError(at(offset), describe(issue))), where };
+}
+
+/** `fixture:<name>` as written; a LinuxKit prefix becomes absolute once its kernel and initrd are found. */
+async function resolveImage(dir: string, image: string): Promise<string | { problem: string }> {
+  if (image.startsWith('fixture:')) return image;
+  const prefix = path.join(dir, image);
+  const missing: string[] = [];
+  for (const suffix of ['-kernel', '-initrd.img']) {
+    if (!(await exists(prefix + suffix))) missing.push(`${image}${suffix}`);
+  }
+  return missing.length === 0 ? prefix : { problem: `image: ${missing.join(' and ')} not found in ${dir}` };
+}
+
+/**
+ * Start offset of the node at `nodePath`. A missing key has no node, so the walk stops at the nearest
+ * ancestor that exists, which is the mapping that should have held it.
+ */
+function offsetOf(doc: Document, nodePath: SchemaIssue['path'], atKey = false): number {
+  let node: unknown = doc.contents;
+  let offset = isNode(node) ? (node.range?.[0] ?? 0) : 0;
+  for (const [index, segment] of nodePath.entries()) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      const value = pair?.value;
+      // `key:` with nothing after it has a value of zero width; the key is the better place.
+      const emptyValue = !isNode(value) || !value.range || value.range[0] === value.range[1];
+      next = (atKey && index === nodePath.length - 1) || emptyValue ? pair?.key : value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      next = node.items[segment];
+    }
+    if (!isNode(next) || !next.range) break;
+    offset = next.range[0];
+    node = next;
+  }
+  return offset;
+}
+
+function describe(issue: SchemaIssue): string {
+  const field = issue.path
+    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
+    .join('');
+  return `${field === '' ? 'top level' : field}: ${issue.message}`;
+}
+
+/** Relative paths of everything under `<dir>/files`, refusing links that would expose the host. */
+/** Every file under `top`, relative; symlinks may not lead outside `boundary`. */
+async function listFiles(top: string, boundary: string, problems: UsageError[]): Promise<string[]> {
+  const kind = await lstat(top).catch(() => undefined);
+  if (kind === undefined) return [];
+  if (!kind.isDirectory()) {
+    problems.push(new UsageError(top, 'must be a folder'));
+    return [];
+  }
+  const realDir = await realpath(boundary);
+  const found: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of await readdir(path.join(top, rel), { withFileTypes: true })) {
+      const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      const full = path.join(top, relPath);
+      if (entry.isDirectory()) await walk(relPath);
+      else if (entry.isFile()) found.push(relPath);
+      else if (entry.isSymbolicLink()) {
+        const problem = await symlinkProblem(full, realDir);
+        if (problem === undefined) found.push(relPath);
+        else problems.push(new UsageError(full, problem));
+      } else problems.push(new UsageError(full, 'not a regular file, folder or symlink'));
+    }
+  };
+  await walk('');
+  return found.sort();
+}
+
+async function symlinkProblem(link: string, realDir: string): Promise<string | undefined> {
+  const target = await realpath(link).catch(() => undefined);
+  if (target === undefined) return 'broken symlink';
+  const rel = path.relative(realDir, target);
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    return `symlink to ${target} leaves the case folder`;
+  }
+  // A linked folder would be copied as a file, or loop; link the files themselves instead.
+  if ((await stat(target)).isDirectory()) return 'symlink to a folder: link the files instead';
+  return undefined;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { UsageError } from '../model/errors.js';
+import { ARCHES, PLATFORM_KINDS, type CaseDef } from '../model/types.js';
+import { parseDuration } from './duration.js';
+
+/**
+ * Case ids, case names, container names and rootfs names. They end up in guest paths, frame payloads
+ * split on spaces, and the container's hostname, which Linux caps at 64 bytes.
+ */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const NAME_RULE = 'use 1-63 of a-z 0-9 . _ -, starting with a letter or digit';
+
+// `!` selects exclusion and `,` may separate labels on the command line, so neither can be in one.
+const LABEL_PATTERN = /^[^\s,!][^\s,]*$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const name = z.string().regex(NAME_PATTERN, { message: NAME_RULE });
+
+function uniqueItems<T>(list: T[], ctx: z.RefinementCtx): void {
+  list.forEach((item, index) => {
+    const first = list.indexOf(item);
+    if (first !== index) {
+      ctx.addIssue({ code: 'custom', path: [index], message: `"${String(item)}" is listed twice` });
+    }
+  });
+}
+
+const run = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+  errorMap: () => ({ message: 'expected a command string or a list of argv strings' }),
+});
+
+const containerSchema = z
+  .object({
+    name,
+    rootfs: name.default('base'),
+    run: run.transform((value) => (typeof value === 'string' ? ['/bin/sh', '-c', value] : value)),
+    env: z
+      .record(
+        z
+          .string()
+          .regex(ENV_NAME_PATTERN, { message: 'environment variable names use A-Z a-z 0-9 _, not starting with a digit' })
+          .refine((key) => !key.startsWith('HARNESS_'), { message: 'HARNESS_* variables are set by the harness' }),
+        z.string(),
+      )
+      .default({}),
+  })
+  .strict();
+
+const timeout = z
+  .union([z.string(), z.number()], { errorMap: () => ({ message: 'expected a duration like 30s, 2m, 500ms' }) })
+  .transform((value, ctx) => {
+    try {
+      const ms = parseDuration(value, 'timeout');
+      if (ms > 0) return ms;
+      ctx.addIssue({ code: 'custom', message: 'must be longer than 0' });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.problem });
+    }
+    return z.NEVER;
+  });
+
+const image = z.string().superRefine((value, ctx) => {
+  if (value.startsWith('fixture:')) {
+    if (!NAME_PATTERN.test(value.slice('fixture:'.length))) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a fixture name: ${NAME_RULE}` });
+    }
+  } else if (value === '' || value.startsWith('/') || value.endsWith('/')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" must be a LinuxKit image prefix relative to the case folder, or fixture:<name>`,
+    });
+  } else if (value.split('/').includes('..')) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" must stay inside the case folder: ".." is not allowed` });
+  }
+});
+
+export const caseFileSchema = z
+  .object({
+    name: name.optional(),
+    summary: z.string().trim().min(1),
+    labels: z
+      .array(z.string().regex(LABEL_PATTERN, { message: 'labels have no spaces or commas and do not start with !' }))
+      .superRefine(uniqueItems)
+      .default([]),
+    arch: z
+      .array(z.enum(ARCHES))
+      .min(1)
+      .superRefine(uniqueItems)
+      .default([...ARCHES]),
+    platforms: z
+      .array(z.enum(PLATFORM_KINDS))
+      .min(1)
+      .superRefine(uniqueItems)
+      .default([...PLATFORM_KINDS]),
+    timeout: timeout.default('60s'),
+    'fresh-machine': z.boolean().default(false),
+    'image-runs-own-tests': z.boolean().default(false),
+    image: image.optional(),
+    containers: z.array(containerSchema).default([]),
+  })
+  .strict();
+
+/** What case.yaml says; the loader adds identity, files, the default name and the resolved image. */
+export type CaseFile = Omit<CaseDef, 'id' | 'dir' | 'file' | 'files' | 'name'> & { name?: string };
+
+export interface SchemaIssue {
+  /** Where in the document, e.g. ['containers', 0, 'name']; [] is the document itself. */
+  path: Array<string | number>;
+  message: string;
+  /** Point at the key rather than its value: unknown keys, keys that do not belong. */
+  atKey?: boolean;
+}
+
+export type CaseFileCheck = { ok: true; value: CaseFile } | { ok: false; issues: SchemaIssue[] };
+
+/** Validates parsed case.yaml data and reports every problem in it, not just the first. */
+export function checkCaseFile(data: unknown): CaseFileCheck {
+  const parsed = caseFileSchema.safeParse(data);
+  const issues = [...(parsed.success ? [] : parsed.error.issues.flatMap(toSchemaIssues)), ...crossFieldIssues(data)];
+  if (!parsed.success || issues.length > 0) return { ok: false, issues };
+  const file = parsed.data;
+  return {
+    ok: true,
+    value: {
+      name: file.name,
+      summary: file.summary,
+      labels: file.labels,
+      arch: file.arch,
+      platforms: file.platforms,
+      timeoutMs: file.timeout,
+      freshMachine: file['fresh-machine'],
+      imageRunsOwnTests: file['image-runs-own-tests'],
+      image: file.image,
+      containers: file.containers,
+    },
+  };
+}
+
+/**
+ * Rules spanning several keys. They read the raw data instead of living in a zod refinement because zod
+ * skips refinements once any field has the wrong type, and every mistake should be reported at once.
+ */
+function crossFieldIssues(data: unknown): SchemaIssue[] {
+  if (!isRecord(data)) return [];
+  const issues: SchemaIssue[] = [];
+  const { containers } = data;
+  if (data['image-runs-own-tests'] === true) {
+    if (containers !== undefined) {
+      issues.push({ path: ['containers'], atKey: true, message: 'not used with image-runs-own-tests: true' });
+    }
+  } else {
+    if (data.image !== undefined) {
+      issues.push({ path: ['image'], atKey: true, message: 'only used with image-runs-own-tests: true' });
+    }
+    if (containers === undefined || (Array.isArray(containers) && containers.length === 0)) {
+      issues.push({ path: ['containers'], message: 'list at least one container, or set image-runs-own-tests: true' });
+    }
+  }
+  if (Array.isArray(containers)) {
+    const seen = new Map<unknown, number>();
+    containers.forEach((container: unknown, index) => {
+      if (!isRecord(container) || typeof container.name !== 'string') return;
+      const first = seen.get(container.name);
+      if (first === undefined) seen.set(container.name, index);
+      else issues.push({ path: ['containers', index, 'name'], message: `"${container.name}" is also containers[${first}]` });
+    });
+  }
+  return issues;
+}
+
+function toSchemaIssues(issue: z.ZodIssue): SchemaIssue[] {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        path: [...issue.path, key],
+        atKey: true,
+        message: unknownKeyMessage(key, issue.path.length === 0 ? TOP_KEYS : CONTAINER_KEYS),
+      }));
+    case 'invalid_type':
+      return [{ path: issue.path, message: invalidTypeMessage(issue.expected, issue.received) }];
+    case 'invalid_enum_value':
+      return [{ path: issue.path, message: `"${issue.received}" is not one of ${issue.options.join(', ')}` }];
+    case 'too_small':
+      return [{ path: issue.path, message: issue.type === 'array' ? 'must list at least one' : 'must not be empty' }];
+    default:
+      return [{ path: issue.path, message: issue.message }];
+  }
+}
+
+const TOP_KEYS = Object.keys(caseFileSchema.shape);
+const CONTAINER_KEYS = Object.keys(containerSchema.shape);
+
+function unknownKeyMessage(key: string, known: string[]): string {
+  const squash = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const meant = known.find((candidate) => squash(candidate) === squash(key));
+  return meant === undefined ? `unknown key (known: ${known.join(', ')})` : `unknown key: did you mean ${meant}?`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  null: 'an empty value',
+};
+
+function invalidTypeMessage(expected: string, received: string): string {
+  if (received === 'undefined') return 'required';
+  // YAML reads an unquoted `1.10` or `true` as a number or a boolean; quoting is the fix to suggest.
+  const hint = expected === 'string' && (received === 'number' || received === 'boolean') ? ' (quote it)' : '';
+  return `expected ${TYPE_NAMES[expected] ?? `one of ${expected}`}, got ${TYPE_NAMES[received] ?? received}${hint}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,139 @@
+import { UsageError } from '../model/errors.js';
+import type { Arch, CaseDef, PlatformKind, SkippedCase } from '../model/types.js';
+
+/** Cases that check the harness notices failures; they only run when asked for by this label. */
+export const FAILS_ON_PURPOSE = 'fails-on-purpose';
+
+/** 1-based: shard `index` of `total`. */
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+export interface CaseFilter {
+  /** The architectures the run's platforms provide. */
+  arches: Arch[];
+  platformKind: PlatformKind;
+  /** A regular expression, case-insensitive, tried on each case's id, name and summary. */
+  grep?: string;
+  /** A case must carry one of these; `!label` excludes cases that carry it. */
+  labels?: string[];
+  shard?: Shard;
+}
+
+/** One case to run on one architecture. */
+export interface Selection {
+  case: CaseDef;
+  arch: Arch;
+  platform: PlatformKind;
+}
+
+export interface SelectResult {
+  selected: Selection[];
+  /** One entry per case left out, or per architecture a case cannot run on. */
+  skipped: SkippedCase[];
+}
+
+/** Parses `--shard i/n`. */
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match) throw new UsageError('--shard', `"${text}" is not i/n, e.g. 2/3`);
+  return checkShard({ index: Number(match[1]), total: Number(match[2]) });
+}
+
+/** Decides which cases run where, and writes down why every other one does not. */
+export function selectCases(cases: CaseDef[], filter: CaseFilter): SelectResult {
+  const grep = compileGrep(filter.grep);
+  const labels = splitLabels(filter.labels ?? []);
+  const shard = filter.shard === undefined ? undefined : checkShard(filter.shard);
+  const arches = [...new Set(filter.arches)];
+  const selected: Selection[] = [];
+  const skipped: SkippedCase[] = [];
+
+  for (const def of cases) {
+    const reason =
+      grepReason(def, grep, filter.grep) ??
+      labelReason(def, labels) ??
+      (def.platforms.includes(filter.platformKind)
+        ? undefined
+        : `platform ${filter.platformKind} not in [${def.platforms.join(', ')}]`) ??
+      shardReason(def, shard);
+    if (reason !== undefined) {
+      skipped.push({ caseId: def.id, reason });
+      continue;
+    }
+    for (const arch of arches) {
+      if (def.arch.includes(arch)) selected.push({ case: def, arch, platform: filter.platformKind });
+      else skipped.push({ caseId: def.id, reason: `arch ${arch} not in [${def.arch.join(', ')}]` });
+    }
+  }
+  return { selected, skipped };
+}
+
+function checkShard(shard: Shard): Shard {
+  const { index, total } = shard;
+  if (!Number.isSafeInteger(total) || total < 1) {
+    throw new UsageError('--shard', `the shard count must be at least 1, got ${total}`);
+  }
+  if (!Number.isSafeInteger(index) || index < 1 || index > total) {
+    throw new UsageError('--shard', `the shard index must be from 1 to ${total}, got ${index}`);
+  }
+  return shard;
+}
+
+function compileGrep(grep: string | undefined): RegExp | undefined {
+  if (grep === undefined) return undefined;
+  try {
+    return new RegExp(grep, 'i');
+  } catch (error) {
+    throw new UsageError('--grep', `invalid regular expression "${grep}": ${(error as Error).message}`);
+  }
+}
+
+function grepReason(def: CaseDef, grep: RegExp | undefined, source: string | undefined): string | undefined {
+  if (grep === undefined || [def.id, def.name, def.summary].some((text) => grep.test(text))) return undefined;
+  return `does not match --grep "${source}"`;
+}
+
+interface LabelFilter {
+  wanted: Set<string>;
+  excluded: Set<string>;
+}
+
+function splitLabels(labels: string[]): LabelFilter {
+  const wanted = new Set<string>();
+  const excluded = new Set<string>();
+  for (const label of labels) {
+    const name = label.startsWith('!') ? label.slice(1) : label;
+    if (name === '') throw new UsageError('--label', `"${label}" names no label`);
+    (label.startsWith('!') ? excluded : wanted).add(name);
+  }
+  const both = [...wanted].find((name) => excluded.has(name));
+  if (both !== undefined) throw new UsageError('--label', `${both} is both wanted and excluded (!${both})`);
+  return { wanted, excluded };
+}
+
+function labelReason(def: CaseDef, { wanted, excluded }: LabelFilter): string | undefined {
+  const hit = def.labels.find((label) => excluded.has(label));
+  if (hit !== undefined) return `label ${hit} is excluded by --label !${hit}`;
+  if (def.labels.includes(FAILS_ON_PURPOSE) && !wanted.has(FAILS_ON_PURPOSE)) {
+    return `label ${FAILS_ON_PURPOSE} is excluded by default; pass --label ${FAILS_ON_PURPOSE}`;
+  }
+  if (wanted.size === 0 || def.labels.some((label) => wanted.has(label))) return undefined;
+  return `has none of the labels ${[...wanted].join(', ')}`;
+}
+
+function shardReason(def: CaseDef, shard: Shard | undefined): string | undefined {
+  if (shard === undefined) return undefined;
+  const home = (fnv1a(def.id) % shard.total) + 1;
+  return home === shard.index ? undefined : `in shard ${home}/${shard.total}`;
+}
+
+// By id alone, so a case stays in its shard when other cases are added, removed or filtered out.
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return hash;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSlots, planSessions } from '../../../harness/plan/plan.js';
+import type { CaseDef } from '../../../harness/model/types.js';
+
+function c(id: string, extra: Partial<CaseDef> = {}): CaseDef {
+  return {
+    id, dir: `/c/${id}`, file: `/c/${id}/case.yaml`, name: id, summary: id, labels: [], arch: ['x86_64'], platforms: ['qemu'],
+    timeoutMs: 1000, freshMachine: false, imageRunsOwnTests: false, containers: [], files: [], ...extra,
+  };
+}
+
+describe('planSessions', () => {
+  it('puts ordinary cases of a target into one boot and gives fresh-machine and self-testing cases their own', () => {
+    const sessions = planSessions([
+      { arch: 'x86_64', cases: [c('a'), c('fresh', { freshMachine: true }), c('b'), c('own', { imageRunsOwnTests: true })] },
+      { arch: 'arm64', cases: [c('a')] },
+    ]);
+    expect(sessions.map((s) => [s.arch, s.mode, s.cases.map((x) => x.id)])).toEqual([
+      ['x86_64', 'agent', ['a', 'b']],
+      ['x86_64', 'agent', ['fresh']],
+      ['x86_64', 'own-tests', ['own']],
+      ['arm64', 'agent', ['a']],
+    ]);
+    expect(new Set(sessions.map((s) => s.id)).size).toBe(sessions.length);
+    expect(sessions.map((s) => s.target)).toEqual([0, 0, 0, 1]);
+  });
+
+  it('plans no boot for a target without cases', () => {
+    expect(planSessions([{ arch: 's390x', cases: [] }])).toEqual([]);
+  });
+});
+
+describe('defaultSlots', () => {
+  it('is bounded by cores and by memory, and is at least one', () => {
+    expect(defaultSlots(2, 24 * 2 ** 30)).toBe(2);
+    expect(defaultSlots(16, 3 * 2 ** 30)).toBe(3);
+    expect(defaultSlots(4, 2 ** 29)).toBe(1);
+  });
+});
