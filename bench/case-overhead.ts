@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFixtures } from '../fixtures/build.js';
 import { fixturePrefix } from '../fixtures/paths.js';
-import { parsePlatform } from '../harness/cli/commands/platforms.js';
+import { parseArches } from '../harness/cli/commands/platforms.js';
+import { Slots } from '../harness/lifecycle/slots.js';
 import { openImage } from '../harness/image/open-image.js';
 import { Reaper } from '../harness/lifecycle/reaper.js';
 import { DEFAULT_TIMEOUTS } from '../harness/run/run-targets.js';
@@ -21,7 +22,7 @@ import { createQemuPlatform } from '../platforms/qemu/index.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '20' }, platform: { type: 'string', default: 'qemu' } } });
 const count = Number(values.cases);
-const arches = parsePlatform(values.platform!);
+const arches = parseArches(values.platform!);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,7 +39,7 @@ async function trivialCases(root: string, n: number): Promise<CaseDef[]> {
     await writeFile(join(dir, 'files', 'test.sh'), 'echo 1..1\necho ok 1 - noop\n');
     cases.push({
       id, dir, file: join(dir, 'case.yaml'), name: id, summary: 'noop', labels: [], arch: [...arches], platforms: ['qemu'],
-      timeoutMs: 60_000, freshMachine: false, imageRunsOwnTests: false, files: ['test.sh'],
+      timeoutMs: 60_000, freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], files: ['test.sh'],
       containers: [{ name: 'c', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
     });
   }
@@ -49,17 +50,18 @@ await buildFixtures({ arches, log: () => {} });
 const root = await mkdtemp(join(tmpdir(), 'harness-bench-'));
 const cases = await trivialCases(root, count);
 const reaper = new Reaper();
+const slots = new Slots(1);
 console.log(`per-case overhead, ${count} trivial cases in one boot`);
 console.log('arch      ready(ms)  case median(ms)  case p90(ms)  runtime  case/boot-to-ready');
 for (const arch of arches as Arch[]) {
-  const platform = createQemuPlatform(arch, { reaper, cacheDir: join(process.cwd(), '.cache') });
+  const platform = createQemuPlatform(arch, { reaper, cacheDir: join(process.cwd(), '.cache'), slots });
   const image = await openImage(fixturePrefix(arch, 'harness'), 'fixtures');
   const caps = await platform.probe(image);
   const out = join(root, arch);
   await mkdir(out, { recursive: true });
   const { results, boot } = await runSession(
     { id: `bench-${arch}`, target: 0, arch, mode: 'agent', cases, repeat: 1 },
-    { platform, accel: caps.accel, image, outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped },
+    { platform, accel: caps.accel, image, rootfs: [], outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal },
   );
   const failed = results.filter((r) => r.outcome !== 'pass');
   if (failed.length) throw new Error(`${arch}: ${failed.length} noop cases did not pass: ${failed[0]!.reason}`);

@@ -1,8 +1,7 @@
 import { detectMarkers, printkTimestamp } from '../console/markers.js';
 import { BootError, TimeoutError } from '../model/errors.js';
-import { describeExit } from './exit-reason.js';
 import type { GuestClockMark, PhaseName } from '../model/types.js';
-import type { ByteStream, Machine } from '../../platforms/platform.js';
+import type { ByteStream, Console, Machine } from '../../platforms/platform.js';
 
 const UNPACK_MARKS: ReadonlyArray<[GuestClockMark, RegExp]> = [
   ['unpackStart', /Trying to unpack rootfs image as initramfs/],
@@ -31,9 +30,10 @@ export class BootWatch {
 
   constructor(
     private readonly machine: Machine,
+    console: Console,
     private readonly onPhase: (phase: PhaseName, atMs: number) => void = () => {},
   ) {
-    machine.console.log.onLine((line, atMs) => this.line(line, atMs));
+    console.log.onLine((line, atMs) => this.line(line, atMs));
   }
 
   mark(phase: PhaseName, atMs: number): void {
@@ -74,7 +74,7 @@ export class BootWatch {
       void this.machine.exited.then((result) => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
-        reject(this.death ?? result.failure ?? new BootError(`the guest stopped while waiting for ${what} (${describeExit(result)})`, { machine: this.machine.id }));
+        reject(this.death ?? result.failure ?? new BootError(`the guest stopped while waiting for ${what} (${result.detail})`, { machine: this.machine.id }));
       });
       this.waiters.add(waiter);
     });

@@ -1,17 +1,15 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { buildFixtures } from '../../fixtures/build.js';
-import { ensureHostTools } from '../../fixtures/host-tools.js';
-import { repoRoot } from '../../fixtures/paths.js';
-import { discoverCases } from '../select/load.js';
-import { selectCases } from '../select/select.js';
 import { doctor } from './commands/doctor.js';
-import { parsePlatform } from './commands/platforms.js';
+import { parseArches } from './commands/platforms.js';
+import { buildBundled, repoRoot, setupHost } from './commands/fixtures.js';
+import { listCommand } from './commands/list.js';
+import { platformForms, platformOptions } from '../../platforms/registry.js';
 import { collectCommand } from './commands/collect.js';
 import { exportHistory, importHistory } from './commands/history.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { runCommand, type RunFlags, type Terminal } from './commands/run.js';
-import { HarnessFailure, InfraError, UsageError } from '../model/errors.js';
+import { HarnessFailure, UsageError } from '../model/errors.js';
 import { Guardian } from '../lifecycle/guardian.js';
 import { Reaper } from '../lifecycle/reaper.js';
 import { EXIT } from '../model/types.js';
@@ -51,10 +49,11 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  cli
+  const platformHelp = `where to run, a list that may mix kinds: ${platformForms().join(', ')}`;
+  const run = cli
     .command('run')
     .description('boot the image and run the selected cases')
-    .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
+    .option('-p, --platform <names>', platformHelp, 'qemu')
     .option('--image <prefix>', 'a LinuxKit image: <prefix>-kernel, <prefix>-initrd.img, <prefix>-cmdline (default: the bundled fixture)')
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
@@ -63,8 +62,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', positiveInt)
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .option('--shard <i/n>', 'run shard i of n')
-    .option('--slots <n>', 'parallel boots (default: from cores and memory)', positiveInt)
-    .option('--channel <kind>', 'agent frames over a virtio-serial port, or over the console as on a one-UART board', 'virtio')
+    .option('--slots <n>', 'sessions at once per platform capacity (default: from cores and memory)', positiveInt)
     .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
     .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
     .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', positiveInt)
@@ -72,24 +70,30 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')
     .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
-    .action(async (opts: Omit<RunFlags, 'cache'>) => {
+    .action(async (opts: Omit<RunFlags, 'cache' | 'platformOptions'> & Record<string, unknown>) => {
       const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json'];
-      const summary = await runCommand({ ...opts, reporter, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
+      const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
+      const summary = await runCommand({ ...opts, reporter, platformOptions, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
       exit(summary.exitCode);
     });
+  // Each platform kind brings its own options; the core only passes them on.
+  const platformKeys = new Set<string>();
+  for (const option of platformOptions()) {
+    const added = run.createOption(option.flags, option.description);
+    if (option.default !== undefined) added.default(option.default);
+    run.addOption(added);
+    platformKeys.add(added.attributeName());
+  }
 
   cli
     .command('list')
     .description('list the cases a run would select, and why the others are left out')
-    .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
+    .option('-p, --platform <names>', platformHelp, 'qemu')
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string }) => {
-      const cases = await discoverCases(opts.cases);
-      const { selected, skipped } = selectCases(cases, { arches: parsePlatform(opts.platform), platformKind: 'qemu', grep: opts.grep, labels: opts.label });
-      for (const s of selected) process.stdout.write(`${s.arch.padEnd(7)} ${s.case.id.padEnd(20)} ${s.case.summary}\n`);
-      for (const s of skipped) process.stdout.write(`skip    ${s.caseId.padEnd(20)} ${s.reason}\n`);
+      await listCommand(opts, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
 
@@ -143,7 +147,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
     .option('--force', 'rebuild even when up to date', false)
     .action(async (opts: { platform: string; force: boolean }) => {
-      await buildFixtures({ arches: parsePlatform(opts.platform), cacheDir: cli.opts<{ cache: string }>().cache, force: opts.force, log: (l: string) => process.stdout.write(`${l}\n`) });
+      await buildBundled(parseArches(opts.platform), cli.opts<{ cache: string }>().cache, opts.force, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
 
@@ -151,19 +155,18 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('setup')
     .description('install the host packages the harness needs (apt, as root) and build the bundled images')
     .action(async () => {
-      const log = (l: string) => process.stdout.write(`${l}\n`);
-      const { missing } = await ensureHostTools({ install: true, log });
-      if (missing.length) throw new InfraError(`still missing after installing: ${missing.join(', ')}`);
-      await buildFixtures({ arches: parsePlatform('qemu'), cacheDir: cli.opts<{ cache: string }>().cache, log });
+      await setupHost(parseArches('qemu'), cli.opts<{ cache: string }>().cache, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
 
   cli
     .command('doctor')
-    .description('check the host: tools, accelerators, bundled images')
-    .action(async () => {
-      const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper);
-      for (const l of lines) process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'} ${l.what.padEnd(12)} ${l.detail}\n`);
+    .description('check the host: tools, accelerators, bundled images, and what each platform can do')
+    .option('-p, --platform <names>', platformHelp, 'qemu')
+    .action(async (opts: { platform: string }) => {
+      const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper, opts.platform);
+      const width = Math.max(12, ...lines.map((l) => l.what.length));
+      for (const l of lines) process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'} ${l.what.padEnd(width)} ${l.detail}\n`);
       exit(lines.every((l) => l.ok) ? EXIT.ok : EXIT.infra);
     });
   return cli;

@@ -33,6 +33,9 @@ export class ConsoleLog {
   private ringFull = false;
   private lastAtMs = 0;
   private closed = false;
+  private written = 0;
+  private firstAtMs: number | undefined;
+  private readonly firstListeners = new Set<(atMs: number) => void>();
 
   constructor(options: ConsoleLogOptions) {
     const tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
@@ -46,6 +49,20 @@ export class ConsoleLog {
   }
 
   /**
+   * Calls `listener` with the time of the first byte: at once if it came already, else as it comes,
+   * before any line it completes. The core stamps the `firstByte` phase from it on every platform.
+   */
+  onFirstByte(listener: (atMs: number) => void): void {
+    if (this.firstAtMs !== undefined) listener(this.firstAtMs);
+    else this.firstListeners.add(listener);
+  }
+
+  /** Bytes written so far: where the next byte lands in the file, for marking a case's part of the log. */
+  get size(): number {
+    return this.written;
+  }
+
+  /**
    * `atMs` is the host's monotonic time of the chunk. A line is stamped with the time of the chunk
    * that completed it: the host could not have acted on it earlier.
    */
@@ -53,6 +70,12 @@ export class ConsoleLog {
     if (this.closed) throw new InternalError(`console log ${this.path} written after close()`);
     for (let written = 0; written < chunk.length; ) {
       written += writeSync(this.fd, chunk, written, chunk.length - written);
+    }
+    this.written += chunk.length;
+    if (chunk.length && this.firstAtMs === undefined) {
+      this.firstAtMs = atMs;
+      for (const listener of this.firstListeners) listener(atMs);
+      this.firstListeners.clear();
     }
     this.keepTail(chunk);
     this.lastAtMs = atMs;

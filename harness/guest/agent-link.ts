@@ -4,12 +4,12 @@ import { crc32 } from 'node:zlib';
 import { FrameDecoder, type Frame, type FrameEvent } from '../console/frames.js';
 import { BootError, InfraError, TimeoutError } from '../model/errors.js';
 import type { BootWatch } from '../boot/boot-watch.js';
-import type { ByteStream, Machine } from '../../platforms/platform.js';
-import { describeExit } from '../boot/exit-reason.js';
+import type { ByteStream, Console, ExecSession, Machine } from '../../platforms/platform.js';
 import { FrameInbox } from './inbox.js';
 import { settlesWithin } from '../lifecycle/deadline.js';
+import { bootstrapShell, consoleLogin } from './bootstrap-shell.js';
 
-const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
+export const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
 const AGENT_DIGEST = crc32(AGENT_TEXT).toString(16).padStart(8, '0');
 const AGENT_PATH = '/tmp/harness-agent.sh';
 const HEREDOC_END = 'HARNESS_AGENT_EOF';
@@ -19,6 +19,10 @@ export interface AgentHello {
   kernel: string;
   arch: string;
   channel: string;
+  /** `full`, or `reduced` where the runtime cannot drop what the default profile drops (docs/security.md). */
+  isolation: 'full' | 'reduced';
+  /** Whether containers get a user namespace (root in a case is uid 100000 outside). */
+  userns: boolean;
 }
 
 export interface UnitSink {
@@ -34,9 +38,9 @@ export interface UnitOutcome {
 }
 
 export interface LinkTimeouts {
-  /** Spawn to the first console byte: nothing at all means QEMU or the firmware never ran. */
+  /** Start to the first console byte: nothing at all means the machine or its firmware never ran. */
   firstByteMs: number;
-  /** Spawn to the shell being ready. */
+  /** Start to the shell being ready. */
   readyMs: number;
   agentMs: number;
   /** Added to a case's own timeout before the host stops waiting for the agent's verdict. */
@@ -44,27 +48,45 @@ export interface LinkTimeouts {
   shutdownMs: number;
 }
 
+/** The agent's arguments: where things are on this target, how frames travel, what `bye` does. Never the nonce. */
+function agentArgs(machine: Machine, chan: string): string[] {
+  const { layout } = machine;
+  return [`chan=${chan}`, `bye=${machine.onBye}`, `state=${layout.state}`, `payload=${layout.payload}`, `containers=${layout.containers}`, ...(layout.applets ? [`applets=${layout.applets}`] : [])];
+}
+
+/** The host's words come in before the agent's: an argument with a space would split in the guest. */
+function checkArgs(args: string[]): void {
+  const bad = args.find((a) => !/^[a-z]+=[A-Za-z0-9_./:@-]+$/.test(a));
+  if (bad) throw new InfraError(`agent argument ${JSON.stringify(bad)} has characters the guest shell would split`);
+}
+
 /**
- * The host side of docs/protocol.md: bootstraps the agent over the console, then drives it over the
- * dedicated channel (or the console when the image has none) one container at a time.
+ * The host side of docs/protocol.md: starts the agent (typed into a console shell, or exec'd over a
+ * command channel), then drives it one container at a time. Every frame must belong to the unit the
+ * host asked for: a `case-begin` or `exit` for any other is an infrastructure error, never a result.
  */
 export class AgentLink {
+  private unit = 0;
+
   private constructor(
     private readonly machine: Machine,
     private readonly inbox: FrameInbox,
     private readonly commands: ByteStream,
     readonly hello: AgentHello,
     private readonly timeouts: LinkTimeouts,
-    private readonly expectExit: () => void,
+    private readonly expectEnd: () => void,
   ) {}
 
-  static async connect(machine: Machine, watch: BootWatch, timeouts: LinkTimeouts): Promise<AgentLink> {
+  /** Types the agent into the console's shell; frames come on the machine's channel, or the console. */
+  static async typed(machine: Machine, console: Console, watch: BootWatch, timeouts: LinkTimeouts): Promise<AgentLink> {
+    if (machine.agent.kind !== 'typed') throw new InfraError(`${machine.id}: the agent is not typed on this machine`);
+    const channel = machine.agent.channel;
     const nonce = randomBytes(8).toString('hex');
     const inbox = new FrameInbox();
-    let exitExpected = false;
+    let endExpected = false;
     watch.onDeath((error) => inbox.fail(error));
     void machine.exited.then((result) => {
-      if (!exitExpected) inbox.fail(result.failure ?? new BootError(`the guest stopped unexpectedly (${describeExit(result)})`, { machine: machine.id }));
+      if (!endExpected) inbox.fail(result.failure ?? new BootError(`the guest stopped unexpectedly (${result.detail})`, { machine: machine.id }));
     });
 
     // Frames may come on either stream: the agent falls back to the console when the port is missing.
@@ -83,46 +105,80 @@ export class AgentLink {
         inbox.fail(new InfraError('the agent lost its channel and fell back to the console', { machine: machine.id }));
         return;
       }
-      if (event.type === 'frame') inbox.put(event.frame);
-      else inbox.fail(new InfraError(`agent channel ${event.reason} error (expected seq ${event.expectedSeq}): ${event.line.slice(0, 120)}`, { machine: machine.id }));
+      deliverTo(inbox, event, machine.id);
     };
-    listen(machine.console, 'console');
-    const channel = machine.channel();
+    listen(console, 'console');
     if (channel) listen(channel, 'channel');
 
-    await watch.ready(machine.console, timeouts.readyMs);
-    await bootstrapShell(machine, watch, timeouts.agentMs);
-    await machine.console.write(`cat > ${AGENT_PATH} <<'${HEREDOC_END}'\n${AGENT_TEXT}${HEREDOC_END}\n`);
-    // The nonce is typed split by quotes, so an echo of this line can never read as a frame.
-    const typedNonce = `"${nonce.slice(0, 8)}""${nonce.slice(8)}"`;
-    await machine.console.write(`exec sh ${AGENT_PATH} ${typedNonce} ${channel ? channel.guestPort : 'console'}\n`);
+    if (machine.agent.login) await consoleLogin(console, machine.agent.login, timeouts.readyMs);
+    await watch.ready(console, timeouts.readyMs);
+    await bootstrapShell(console, watch, timeouts.agentMs);
+    const args = agentArgs(machine, channel ? channel.locator : 'console');
+    checkArgs(args);
+    await console.write(`cat > ${AGENT_PATH} <<'${HEREDOC_END}'\n${AGENT_TEXT}${HEREDOC_END}\n`);
+    // Echo is off, and the nonce goes on the agent's stdin, never on a command line.
+    await console.write(`exec sh ${AGENT_PATH} ${args.join(' ')}\n${nonce}\n`);
+    const hello = await AgentLink.greet(inbox, machine, timeouts);
+    const commands = source === 'channel' && channel ? channel : console;
+    return new AgentLink(machine, inbox, commands, hello, timeouts, () => (endExpected = true));
+  }
 
+  /** Execs the agent over the machine's command channel; its stdin takes commands, its stdout carries frames. */
+  static async exec(machine: Machine, timeouts: LinkTimeouts): Promise<AgentLink> {
+    if (machine.agent.kind !== 'exec') throw new InfraError(`${machine.id}: the agent is not exec'd on this machine`);
+    const nonce = randomBytes(8).toString('hex');
+    const inbox = new FrameInbox();
+    const args = agentArgs(machine, 'stdio');
+    checkArgs(args);
+    const session: ExecSession = await machine.agent.exec(Buffer.from(AGENT_TEXT), args);
+    let endExpected = false;
+    const decoder = new FrameDecoder(nonce);
+    session.onData((chunk) => {
+      for (const event of decoder.push(chunk)) if (event.type !== 'noise') deliverTo(inbox, event, machine.id);
+    });
+    void session.closed.then(({ code, signal }) => {
+      if (endExpected) return;
+      const how = signal ? `signal ${signal}` : `exit ${code ?? '?'}`;
+      const stderr = session.stderr().trim().split('\n').pop();
+      inbox.fail(new InfraError(`the agent's connection closed (${how})${stderr ? `: ${stderr}` : ''}`, { machine: machine.id }));
+    });
+    void machine.exited.then((result) => {
+      if (!endExpected) inbox.fail(result.failure ?? new InfraError(`the connection was lost (${result.detail})`, { machine: machine.id }));
+    });
+    await session.write(`${nonce}\n`);
+    const hello = await AgentLink.greet(inbox, machine, timeouts);
+    return new AgentLink(machine, inbox, session, hello, timeouts, () => (endExpected = true));
+  }
+
+  private static async greet(inbox: FrameInbox, machine: Machine, timeouts: LinkTimeouts): Promise<AgentHello> {
     const first = await inbox.take(timeouts.agentMs, () => new BootError(`the agent did not say hello within ${timeouts.agentMs} ms`, { machine: machine.id, phase: 'agent' }));
     if (first.kind !== 'hello') throw new InfraError(`the agent's first frame was ${first.kind}, not hello`, { machine: machine.id });
     const fields = keyValues(first.payload);
     if (fields.agent !== AGENT_DIGEST) {
-      throw new InfraError(`the agent arrived damaged over the console (crc32 ${fields.agent}, sent ${AGENT_DIGEST})`, { machine: machine.id, phase: 'agent' });
+      throw new InfraError(`the agent arrived damaged (crc32 ${fields.agent}, sent ${AGENT_DIGEST})`, { machine: machine.id, phase: 'agent' });
     }
-    const commands = source === 'channel' && channel ? channel : machine.console;
-    const hello: AgentHello = {
+    return {
       runtime: fields.runtime ?? 'unknown',
       kernel: fields.kernel ?? 'unknown',
       arch: fields.arch ?? 'unknown',
       channel: fields.channel ?? 'unknown',
+      isolation: fields.isolation === 'full' ? 'full' : 'reduced',
+      userns: fields.userns === '1',
     };
-    return new AgentLink(machine, inbox, commands, hello, timeouts, () => {
-      exitExpected = true;
-    });
   }
 
   /** Runs one container of a case; its output goes to `sink` as it arrives. */
   async run(caseId: string, container: string, timeoutMs: number, sink: UnitSink): Promise<UnitOutcome> {
+    const unit = ++this.unit;
     const started = this.machine.now();
-    await this.commands.write(`run ${caseId} ${container} ${Math.ceil(timeoutMs / 1000)}\n`);
+    await this.commands.write(`run ${unit} ${caseId} ${container} ${Math.ceil(timeoutMs / 1000)}\n`);
     const deadline = started + timeoutMs + this.timeouts.caseGraceMs;
     const agentErrors: string[] = [];
     const begin = await this.next(deadline, `case ${caseId} to start`);
+    const asked = `${unit} ${caseId} ${container}`;
     if (begin.kind !== 'case-begin') throw new InfraError(`expected case-begin for ${caseId}, got ${begin.kind}`, { machine: this.machine.id });
+    const named = begin.payload.toString('utf8');
+    if (named !== asked) throw new InfraError(`the agent began ${JSON.stringify(named)}, not the asked-for ${JSON.stringify(asked)}`, { machine: this.machine.id });
     for (;;) {
       const frame = await this.next(deadline, `case ${caseId}/${container} to finish`);
       switch (frame.kind) {
@@ -138,27 +194,22 @@ export class AgentLink {
         case 'metric':
           // Measurements the agent may add later; a case's verdict never depends on them.
           break;
-        case 'exit': {
-          const text = frame.payload.toString('utf8').trim();
-          return {
-            exit: text === 'timeout' ? 'timeout' : Number.parseInt(text, 10),
-            durationMs: this.machine.now() - started,
-            agentErrors,
-          };
-        }
+        case 'exit':
+          return { exit: exitOf(frame, unit, this.machine.id), durationMs: this.machine.now() - started, agentErrors };
         default:
           throw new InfraError(`unexpected ${frame.kind} frame during case ${caseId}`, { machine: this.machine.id });
       }
     }
   }
 
-  /** Asks the agent to power the guest off and waits for the machine to stop. */
+  /** Asks the agent to end the session (power off, or exit and leave the host up) and waits for it. */
   async bye(): Promise<void> {
-    this.expectExit();
+    this.expectEnd();
     await this.commands.write('bye\n');
     const deadline = this.machine.now() + this.timeouts.shutdownMs;
     const frame = await this.next(deadline, 'the agent to say bye');
     if (frame.kind !== 'bye') throw new InfraError(`expected bye, got ${frame.kind}`, { machine: this.machine.id });
+    if (this.machine.onBye !== 'poweroff') return;
     const stopped = await settlesWithin(this.machine.exited, deadline - this.machine.now());
     if (!stopped) throw new TimeoutError(`the guest did not power off within ${this.timeouts.shutdownMs} ms`, { machine: this.machine.id, phase: 'shutdown' });
   }
@@ -169,15 +220,17 @@ export class AgentLink {
   }
 }
 
-/**
- * Turns echo off before anything else is typed: an echoed line holding the nonce would otherwise show
- * up on the console as a malformed frame. The marker is split by quotes so its echo never matches.
- */
-async function bootstrapShell(machine: Machine, watch: BootWatch, timeoutMs: number): Promise<void> {
-  const seen = watch.waitForLine((line) => line.includes('harness-bootstrapped'), timeoutMs, 'the console shell to accept commands');
-  // Empty prompts keep the heredoc that follows from filling the console log with "> ".
-  await machine.console.write('stty -echo; dmesg -n 1; PS1= PS2=; echo harness-""bootstrapped\n');
-  await seen;
+function deliverTo(inbox: FrameInbox, event: Exclude<FrameEvent, { type: 'noise' }>, machine: string): void {
+  if (event.type === 'frame') inbox.put(event.frame);
+  else inbox.fail(new InfraError(`agent channel ${event.reason} error (expected seq ${event.expectedSeq}): ${event.line.slice(0, 120)}`, { machine }));
+}
+
+/** `<unit> <code>` or `<unit> timeout`: an exit for another unit than the running one is refused. */
+function exitOf(frame: Frame, unit: number, machine: string): number | 'timeout' {
+  const text = frame.payload.toString('utf8').trim();
+  const match = /^(\d+) (timeout|\d{1,3})$/.exec(text);
+  if (!match || Number(match[1]) !== unit) throw new InfraError(`exit frame ${JSON.stringify(text)} does not belong to unit ${unit}`, { machine });
+  return match[2] === 'timeout' ? 'timeout' : Number(match[2]);
 }
 
 function keyValues(payload: Buffer): Record<string, string> {

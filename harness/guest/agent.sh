@@ -1,10 +1,26 @@
-# harness agent (docs/protocol.md). POSIX sh, busybox-compatible; typed into the guest's console.
-# usage: sh agent.sh NONCE PORT-NAME|console
-NONCE=$1
-WANT=$2
+# harness agent (docs/protocol.md). POSIX sh, busybox-compatible; typed into a console shell or
+# exec'd over a command channel.
+# usage: sh agent.sh chan=console|stdio|virtio:NAME bye=poweroff|exit state=DIR payload=DIR containers=DIR [applets=DIR]
+# The first line on stdin is the nonce: it never appears in an argv, the environment or a file, so
+# nothing a container can read holds it.
+CHAN_WANT=console BYE=poweroff STATE=/run/harness PAYLOAD=/harness CONTAINERS=/containers
+for kv in "$@"; do
+	case $kv in
+	chan=*) CHAN_WANT=${kv#chan=} ;;
+	bye=*) BYE=${kv#bye=} ;;
+	state=*) STATE=${kv#state=} ;;
+	payload=*) PAYLOAD=${kv#payload=} ;;
+	containers=*) CONTAINERS=${kv#containers=} ;;
+	applets=*) PATH=${kv#applets=}:$PATH ;;
+	esac
+done
+read -r NONCE
 SEQ=0
-STATE=/run/harness
+# Private, but traversable: container root (uid 100000 outside its user namespace) must reach its
+# bundle. Nothing in here is secret from a container, which cannot reach the guest's files anyway.
+umask 077
 mkdir -p "$STATE"
+chmod 711 "$STATE"
 
 emit() {
 	body="$NONCE $SEQ $1 ${2:--}"
@@ -45,22 +61,24 @@ find_port() {
 	return 1
 }
 
-CHAN=console
-if [ "$WANT" != console ]; then
+CHAN=$CHAN_WANT
+case $CHAN_WANT in
+virtio:*)
+	CHAN=console
 	modprobe virtio_console 2>/dev/null
 	tries=0
-	until DEV=$(find_port "$WANT") && [ -c "$DEV" ]; do
+	until DEV=$(find_port "${CHAN_WANT#virtio:}") && [ -c "$DEV" ]; do
 		tries=$((tries + 1))
 		[ $tries -gt 20 ] && break
 		sleep 0.1
 	done
 	[ -c "${DEV:-}" ] && CHAN=$DEV
-fi
-if [ "$CHAN" = console ]; then
-	exec 3>&1 4<&0
-else
-	exec 3<>"$CHAN" 4<&3
-fi
+	;;
+esac
+case $CHAN in
+console | stdio) exec 3>&1 4<&0 ;;
+*) exec 3<>"$CHAN" 4<&3 ;;
+esac
 
 RUNTIME=unshare
 for r in crun runc; do
@@ -74,15 +92,27 @@ modprobe overlay 2>/dev/null
 OVERLAY=
 grep -q overlay /proc/filesystems && OVERLAY=1
 
-# runc/crun cannot pivot_root out of an initramfs; --no-pivot moves the root with chroot instead.
+# runc/crun cannot pivot_root out of an initramfs; --no-pivot moves the root with chroot instead,
+# which a process holding CAP_SYS_CHROOT could undo, so the host's config then drops that capability.
 NOPIVOT=
 [ "$(awk '$2 == "/" { print $3; exit }' /proc/mounts)" = rootfs ] && NOPIVOT=--no-pivot
+
+# Container root is uid 100000 outside: the bundled rootfs are owned by it, so a user namespace
+# changes nothing a case can see, and root in a container is nobody in the guest.
+USERNS=
+[ "$RUNTIME" != unshare ] && [ -e /proc/self/ns/user ] && USERNS=1
+
+# busybox unshare keeps the guest root's capabilities: no profile applies (docs/security.md).
+ISOLATION=full
+[ "$RUNTIME" = unshare ] && ISOLATION=reduced
 
 emit_text hello "agent=$(crc32 <"$0")
 runtime=$RUNTIME
 kernel=$(uname -r)
 arch=$(uname -m)
-channel=$CHAN"
+channel=$CHAN
+userns=${USERNS:-0}
+isolation=$ISOLATION"
 
 # The unshare fallback: the same namespaces as the OCI config, with the mounts done inside them.
 cat >"$STATE/unshare-init.sh" <<'INNER'
@@ -101,40 +131,54 @@ mount -t tmpfs tmpfs "$r/tmp"
 exec chroot "$r" /bin/sh /.harness-exec.sh
 INNER
 
+# The container's root user, outside its user namespace.
+owner() {
+	[ -n "$USERNS" ] && [ "$(stat -c %u "$1")" = 100000 ] && echo 100000
+}
+
 prepare_rootfs() {
-	[ -d "$1" ] || { echo "no such rootfs in the image: $1"; return 1; }
+	[ -d "$1" ] || { echo "no such rootfs on the target: $1"; return 1; }
 	mkdir -p "$2/rootfs" "$2/upper" "$2/work"
+	[ -n "$3" ] && chown "$3:$3" "$2/upper" "$2/work"
 	[ -n "$OVERLAY" ] && mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/rootfs" && return 0
 	rmdir "$2/rootfs" && cp -a "$1" "$2/rootfs"
 }
 
 run_case() {
-	id=$1 ctr=$2 limit=$3
-	src=/harness/cases/$id/$ctr
-	b=$STATE/$id.$ctr
+	unit=$1 id=$2 ctr=$3 limit=$4
+	src=$PAYLOAD/cases/$id/$ctr
+	b=$STATE/u$unit
 	rm -rf "$b"
-	mkdir -p "$b"
-	emit_text case-begin "$id $ctr"
-	if ! prepare_rootfs "/containers/$(cat "$src/rootfs-name")/rootfs" "$b" 2>"$b/setup.err"; then
+	mkdir -m 711 "$b"
+	emit_text case-begin "$unit $id $ctr"
+	lower=$CONTAINERS/$(cat "$src/rootfs-name")/rootfs
+	uid=$(owner "$lower")
+	if ! prepare_rootfs "$lower" "$b" "$uid" 2>"$b/setup.err"; then
 		emit_text error "rootfs $(cat "$src/rootfs-name"): $(cat "$b/setup.err")"
-		emit_text exit 125
+		emit_text exit "$unit 125"
 		return
 	fi
 	mkdir -p "$b/rootfs/case"
-	[ -d "/harness/cases/$id/files" ] && cp -a "/harness/cases/$id/files/." "$b/rootfs/case/"
-	cp "$src/config.json" "$b/config.json"
-	cp "$src/exec.sh" "$b/rootfs/.harness-exec.sh"
+	[ -d "$PAYLOAD/cases/$id/files" ] && cp -a "$PAYLOAD/cases/$id/files/." "$b/rootfs/case/"
+	# A case can tell it runs without the default profile, and say so instead of failing blind.
+	{ [ "$ISOLATION" = reduced ] && echo 'export HARNESS_ISOLATION=reduced'; cat "$src/exec.sh"; } >"$b/rootfs/.harness-exec.sh"
+	[ -n "$uid" ] && chown -R "$uid:$uid" "$b/rootfs/case" "$b/rootfs/.harness-exec.sh"
+	config=config.json
+	[ -z "$uid" ] && config=config-rootns.json
+	[ -n "$NOPIVOT" ] && config=config-nopivot.json
+	cp "$src/$config" "$b/config.json"
 	mkfifo "$b/out"
-	name=h$SEQ
+	name=h$unit
 	(
 		cd "$b" || exit 125
 		case $RUNTIME in
 		unshare) exec setsid unshare -m -u -i -n -p -f sh -c 'hostname "$1" && exec sh "$2" "$3"' x "$id" "$STATE/unshare-init.sh" "$b/rootfs" ;;
 		*) exec setsid $RUNTIME --root "$STATE/oci" run $NOPIVOT -b "$b" "$name" ;;
 		esac
-	) >"$b/out" 2>"$b/err" &
+	# The agent's channel stays out of the container: it must not read commands or write into frames.
+	) >"$b/out" 2>"$b/err" </dev/null 3>&- 4<&- &
 	pid=$!
-	setsid sh -c 'sleep "$1"; : >"$3"; kill -KILL -"$2"' watchdog "$limit" "$pid" "$b/timedout" &
+	setsid sh -c 'sleep "$1"; : >"$3"; kill -KILL -"$2"' watchdog "$limit" "$pid" "$b/timedout" </dev/null 3>&- 4<&- &
 	wd=$!
 	exec 5<"$b/out"
 	stream stdout
@@ -148,21 +192,26 @@ run_case() {
 	stream stderr
 	exec 5<&-
 	if [ -e "$b/timedout" ]; then
-		emit_text exit timeout
+		emit_text exit "$unit timeout"
 	else
-		emit_text exit "$rc"
+		emit_text exit "$unit $rc"
 	fi
 	umount "$b/rootfs" 2>/dev/null
 	rm -rf "$b"
 }
 
-while read -r cmd a1 a2 a3 <&4; do
+while read -r cmd a1 a2 a3 a4 <&4; do
 	case $cmd in
-	run) run_case "$a1" "$a2" "$a3" ;;
+	run) run_case "$a1" "$a2" "$a3" "$a4" ;;
 	bye)
 		emit bye
-		sync
-		poweroff -f
+		case $BYE in
+		poweroff)
+			sync
+			poweroff -f
+			;;
+		*) exit 0 ;;
+		esac
 		;;
 	esac
 done

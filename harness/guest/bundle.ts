@@ -2,17 +2,20 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PayloadFile } from '../../platforms/platform.js';
 import type { Arch, CaseDef } from '../model/types.js';
-import { containerEnv, execScript, ociConfig } from './oci-config.js';
+import { containerEnv, execScript, ociConfig, type ConfigVariant } from './oci-config.js';
 import { shQuote } from './sh-quote.js';
 
+const VARIANTS: Record<ConfigVariant, string> = { userns: 'config.json', rootns: 'config-rootns.json', nopivot: 'config-nopivot.json' };
+
 /**
- * The files one session puts into the guest (docs/protocol.md, "Case files in the guest"): each
- * case's files and, per container, its OCI config, its unshare script and its rootfs name.
+ * The files one session puts on the target (docs/protocol.md, "Case files"), relative to its
+ * payload folder: each case's files and, per container, its OCI configs (one per variant the agent
+ * may pick), its unshare script and its rootfs name.
  */
 export async function casePayload(cases: CaseDef[], arch: Arch, platform: string): Promise<PayloadFile[]> {
   const files: PayloadFile[] = [];
   for (const c of cases) {
-    const base = `harness/cases/${c.id}`;
+    const base = `cases/${c.id}`;
     // The suite's shared lib/ first, so a case's own files/lib/... wins where both exist.
     const sources = [
       ...(c.shared?.files.map((rel) => ({ from: join(c.shared!.dir, rel), to: `lib/${rel}` })) ?? []),
@@ -23,10 +26,19 @@ export async function casePayload(cases: CaseDef[], arch: Arch, platform: string
       files.push({ path: `${base}/files/${to}`, data, mode: info.mode & 0o777 });
     }
     for (const container of c.containers) {
-      const env = { hostname: c.id, args: container.run, env: containerEnv(container.env, arch, c.id, platform) };
+      const env = {
+        hostname: c.id,
+        args: container.run,
+        env: containerEnv(container.env, arch, c.id, platform),
+        arch,
+        privileged: c.privileged,
+        capabilities: c.capabilities,
+      };
       const dir = `${base}/${container.name}`;
+      for (const [variant, file] of Object.entries(VARIANTS) as [ConfigVariant, string][]) {
+        files.push({ path: `${dir}/${file}`, data: Buffer.from(JSON.stringify(ociConfig(env, variant), null, 1)), mode: 0o644 });
+      }
       files.push(
-        { path: `${dir}/config.json`, data: Buffer.from(JSON.stringify(ociConfig(env), null, 1)), mode: 0o644 },
         { path: `${dir}/exec.sh`, data: Buffer.from(execScript(env, shQuote)), mode: 0o755 },
         { path: `${dir}/rootfs-name`, data: Buffer.from(container.rootfs), mode: 0o644 },
       );

@@ -1,9 +1,10 @@
 import type { Fingerprint, ImageSizes, RunRecord } from '../metrics/types.js';
-import type { RunSummary } from '../model/types.js';
+import type { Arch, RunSummary } from '../model/types.js';
 
 /** What the run knows about one platform target beyond its results. */
 export interface TargetFacts {
   platform: string;
+  arch: Arch;
   /** The image whose boots are measured; boots of self-testing images are left out. */
   imageName: string;
   fingerprint: Fingerprint;
@@ -18,15 +19,14 @@ export function toRunRecords(summary: RunSummary, startedAt: string, revision: s
       .filter((b) => b.platform === t.platform && b.image === t.imageName && b.outcome === 'ok')
       .sort((a, b) => a.repeat - b.repeat || a.id.localeCompare(b.id));
     const platformResults = summary.results.filter((r) => r.platform === t.platform);
-    const arch = boots[0]?.arch ?? platformResults[0]?.arch;
     // A platform whose every case was filtered out has nothing to remember.
-    if (!arch) return [];
+    if (!platformResults.length) return [];
     return {
       runId: summary.runId,
       revision,
       startedAt,
       platform: t.platform,
-      arch,
+      arch: t.arch,
       fingerprint: t.fingerprint,
       image: { kernelVersion: boots.find((b) => b.kernelVersion)?.kernelVersion ?? 'unknown', imageDigest: t.imageDigest },
       sizes: t.sizes,

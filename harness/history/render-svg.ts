@@ -22,6 +22,7 @@ export const IMPROVEMENT_COLOUR = '#1a7f37';
 /** Fixed per phase, so the same phase has the same colour on every platform and every chart. */
 export const PHASE_COLOURS: Readonly<Record<PhaseName, string>> = {
   spawn: '#6b7280',
+  connect: '#8c8c8c',
   firstByte: '#bab0ac',
   firmware: '#9c755f',
   kernel: '#4e79a7',
@@ -30,6 +31,7 @@ export const PHASE_COLOURS: Readonly<Record<PhaseName, string>> = {
   firstCase: '#76b7b2',
   lastCaseEnd: '#b07aa1',
   poweroff: '#edc948',
+  disconnect: '#d4a6c8',
 };
 
 const COMPONENT_COLOURS = [

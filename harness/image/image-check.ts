@@ -5,7 +5,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { createInflateRaw, gunzipSync, constants as zc } from 'node:zlib';
 import { isElf, machineToArch } from './elf.js';
-import type { Image } from '../../platforms/platform.js';
+import type { KernelImage } from '../../platforms/platform.js';
 import { UsageError } from '../model/errors.js';
 import type { Arch } from '../model/types.js';
 
@@ -82,7 +82,7 @@ function archOfHead(head: Buffer, mayBeGzip: boolean): Arch | 'unknown' {
  * `arch` (a kernel of unknown layout passes) and that the initrd is something the kernel unpacks.
  * Throws UsageError(where, `<file>: …`).
  */
-export async function checkImage(image: Image, arch: Arch, where: string): Promise<void> {
+export async function checkImage(image: KernelImage, arch: Arch, where: string): Promise<void> {
   await requireFile(image.kernel, 'kernel', where);
   const initrdSize = await requireFile(image.initrd, 'initrd', where);
   const found = await kernelArch(image.kernel);

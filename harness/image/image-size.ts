@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { S_IFLNK, S_IFMT, S_IFREG } from './cpio.js';
-import type { Image } from '../../platforms/platform.js';
+import type { KernelImage } from '../../platforms/platform.js';
 import { UsageError } from '../model/errors.js';
 import { inflateGzipMember, initrdFormat } from './image-check.js';
 import type { ImageIdentity, ImageSizes } from '../metrics/types.js';
@@ -17,7 +17,7 @@ import type { ImageIdentity, ImageSizes } from '../metrics/types.js';
  * between archives) is `rest`, so the components add up to `initrdUncompressed` exactly. That total
  * is every byte the kernel's unpacker walks: inflated gzip members plus raw bytes, padding included.
  */
-export async function measureImage(image: Image): Promise<{ sizes: ImageSizes; identity: Omit<ImageIdentity, 'kernelVersion'> }> {
+export async function measureImage(image: KernelImage): Promise<{ sizes: ImageSizes; identity: Omit<ImageIdentity, 'kernelVersion'> }> {
   const initrd = await readImageFile(image.initrd);
   const tally = await tallyInitrd(image.initrd, initrd);
   const kernel = await readImageFile(image.kernel);

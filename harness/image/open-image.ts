@@ -1,13 +1,13 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { UsageError } from '../model/errors.js';
-import type { Image } from '../../platforms/platform.js';
+import type { KernelImage } from '../../platforms/platform.js';
 
 /**
  * Opens a LinuxKit-style image by prefix: `<prefix>-kernel`, `<prefix>-initrd.img` and an optional
  * `<prefix>-cmdline`. `where` names the flag or case file that gave the prefix, for the error.
  */
-export async function openImage(prefix: string, where: string): Promise<Image> {
+export async function openImage(prefix: string, where: string): Promise<KernelImage> {
   const full = resolve(prefix);
   const kernel = `${full}-kernel`;
   const initrd = `${full}-initrd.img`;
@@ -24,5 +24,5 @@ export async function openImage(prefix: string, where: string): Promise<Image> {
   } catch {
     // LinuxKit images may come without a cmdline file; the platform adds its console.
   }
-  return { name: basename(full), kernel, initrd, cmdline };
+  return { kind: 'kernel', name: basename(full), kernel, initrd, cmdline };
 }

@@ -14,6 +14,12 @@ export class Reaper {
   private readonly live = new Map<number, { what: string; release: Release }>();
   private nextId = 0;
   private stopReason: string | undefined;
+  private readonly abort = new AbortController();
+
+  /** Aborted once the run is stopped, for waits that should end then (a lease not yet granted). */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   /** Why the run is being stopped (a signal), once it is; new work must not start then. */
   get stopped(): string | undefined {
@@ -23,6 +29,7 @@ export class Reaper {
   /** Stops the run: remembers why, then releases everything that is live. */
   stop(reason: string): Promise<{ what: string; error: unknown }[]> {
     this.stopReason ??= reason;
+    this.abort.abort(new Error(reason));
     return this.reapAll();
   }
 

@@ -1,17 +1,12 @@
 import type { Arch, GuestClockMark, Outcome, PhaseName } from '../model/types.js';
 
 /**
- * What makes two boots comparable: same host CPU, QEMU, accelerator, machine and CPU model. The
- * kernel and image digest are recorded beside it but are what a comparison measures, not part of
- * the key: a grown initrd must still find its baseline.
+ * What makes two boots comparable, as flat name → value pairs that each platform chooses: QEMU gives
+ * host CPU, QEMU version, accelerator, machine and CPU model; an SSH host its host key, kernel, CPU
+ * model and core count. The kernel and image digest are recorded beside it but are what a comparison
+ * measures, not part of the key: a grown initrd must still find its baseline.
  */
-export interface Fingerprint {
-  hostCpu: string;
-  qemu: string;
-  accel: string;
-  machine: string;
-  cpu: string;
-}
+export type Fingerprint = Readonly<Record<string, string>>;
 
 export interface ImageIdentity {
   kernelVersion: string;
@@ -31,6 +26,7 @@ export interface ImageSizes {
 /** The order boot phases happen in; intervals are named after the phase they end at. */
 export const PHASE_ORDER: readonly PhaseName[] = [
   'spawn',
+  'connect',
   'firstByte',
   'firmware',
   'kernel',
@@ -39,6 +35,7 @@ export const PHASE_ORDER: readonly PhaseName[] = [
   'firstCase',
   'lastCaseEnd',
   'poweroff',
+  'disconnect',
 ];
 
 export interface BootSample {

@@ -5,6 +5,8 @@
 
 export const ARCHES = ['x86_64', 'arm64', 's390x'] as const;
 export type Arch = (typeof ARCHES)[number];
+/** A platform's arch as results show it: an SSH host that could not be reached never said which. */
+export type TargetArch = Arch | 'unknown';
 
 /** Platform families a case may be restricted to (`platforms:` in case.yaml). */
 export const PLATFORM_KINDS = ['qemu', 'ssh', 'cloud', 'board'] as const;
@@ -40,6 +42,10 @@ export interface CaseDef {
    * (`<prefix>-kernel`, `-initrd.img`, `-cmdline`). Absent: the image the run was given.
    */
   image?: string;
+  /** Every capability, no seccomp, nothing masked: runs in a boot of its own. */
+  privileged: boolean;
+  /** Capabilities beyond the default container profile; a case that lists any is privileged too. */
+  capabilities: string[];
   containers: ContainerDef[];
   /** Files under <dir>/files, relative, already checked not to escape the folder. */
   files: string[];
@@ -97,9 +103,9 @@ export interface ContainerResult {
 export interface CaseResult {
   caseId: string;
   name: string;
-  /** Platform instance name, e.g. "qemu-arm64". */
+  /** Platform name, e.g. "qemu:arm64". */
   platform: string;
-  arch: Arch;
+  arch: TargetArch;
   /** Boot that ran the case; joins with BootRecord.id. */
   bootId: string;
   /** Which pass of `--repeat` produced this result, from 1. */
@@ -112,10 +118,20 @@ export interface CaseResult {
   durationMs: number;
   attempts: number;
   containers: ContainerResult[];
+  /** The case.yaml it came from, for annotations. */
+  file?: string;
+  labels?: string[];
+  /** It ran with more than the default container profile (`privileged` or `capabilities` in case.yaml). */
+  privileged?: boolean;
+  /** `reduced` where the target's runtime could not apply the default profile (docs/security.md). */
+  isolation?: 'full' | 'reduced';
+  /** Byte offsets into its boot's console log spanning the time it ran. */
+  console?: { start: number; end: number };
 }
 
 export type PhaseName =
   | 'spawn'
+  | 'connect'
   | 'firstByte'
   | 'firmware'
   | 'kernel'
@@ -123,7 +139,8 @@ export type PhaseName =
   | 'ready'
   | 'firstCase'
   | 'lastCaseEnd'
-  | 'poweroff';
+  | 'poweroff'
+  | 'disconnect';
 
 /**
  * Points on the guest's own printk clock: the kernel banner, init, and the initramfs unpack, which
@@ -134,7 +151,7 @@ export type GuestClockMark = 'kernel' | 'init' | 'unpackStart' | 'unpackEnd';
 export interface BootRecord {
   id: string;
   platform: string;
-  arch: Arch;
+  arch: TargetArch;
   accel: string;
   /** Name of the image booted (`harness`, `selftest`, a LinuxKit prefix's base name). */
   image: string;
@@ -149,7 +166,7 @@ export interface BootRecord {
   /** Which pass of `--repeat` this boot belongs to, from 1. */
   repeat: number;
   /** What the agent found in the guest; absent when it never started. */
-  guest?: { runtime: string; kernel: string; arch: string; channel: string };
+  guest?: { runtime: string; kernel: string; arch: string; channel: string; isolation: 'full' | 'reduced'; userns: boolean };
   outcome: 'ok' | 'error';
   errorClass?: ErrorClass;
   reason?: string;
@@ -157,6 +174,8 @@ export interface BootRecord {
 
 export interface SkippedCase {
   caseId: string;
+  /** The platform it cannot run on; absent when it was left out of the whole run. */
+  platform?: string;
   reason: string;
 }
 

@@ -1,12 +1,11 @@
-import { availableParallelism, totalmem } from 'node:os';
-import type { Arch, CaseDef } from '../model/types.js';
+import type { CaseDef, TargetArch } from '../model/types.js';
 
 /** One boot: which platform instance, and the cases it runs in order. */
 export interface PlannedSession {
   id: string;
   /** Index into the run's platform targets. */
   target: number;
-  arch: Arch;
+  arch: TargetArch;
   /** 'agent': the harness runs the cases' containers; 'own-tests': the image prints TAP itself. */
   mode: 'agent' | 'own-tests';
   cases: CaseDef[];
@@ -15,21 +14,24 @@ export interface PlannedSession {
 }
 
 export interface PlanTarget {
-  arch: Arch;
+  arch: TargetArch;
   cases: CaseDef[];
 }
 
+/** A case that could reach the guest must never share a boot with one that cannot. */
+export const needsOwnBoot = (c: CaseDef): boolean => c.freshMachine || c.imageRunsOwnTests || c.privileged || c.capabilities.length > 0;
+
 /**
  * Groups cases into boots: per target one shared session for ordinary cases, then one boot for each
- * case that asks for a fresh machine or brings its own self-testing image. Pure, so it is tested
- * without machines and a run can print its plan.
+ * case that asks for a fresh machine, more than the default container profile, or brings its own
+ * self-testing image. Pure, so it is tested without machines and a run can print its plan.
  */
 export function planSessions(targets: PlanTarget[], repeats = 1): PlannedSession[] {
   const sessions: PlannedSession[] = [];
   for (let repeat = 1; repeat <= repeats; repeat++) {
     targets.forEach((target, index) => {
-      const shared = target.cases.filter((c) => !c.freshMachine && !c.imageRunsOwnTests);
-      const own = target.cases.filter((c) => c.freshMachine || c.imageRunsOwnTests);
+      const shared = target.cases.filter((c) => !needsOwnBoot(c));
+      const own = target.cases.filter(needsOwnBoot);
       const base = { target: index, arch: target.arch, repeat };
       const id = () => `${target.arch}-${index}-${sessions.length}`;
       if (shared.length) sessions.push({ ...base, id: id(), mode: 'agent', cases: shared });
@@ -39,7 +41,3 @@ export function planSessions(targets: PlanTarget[], repeats = 1): PlannedSession
   return sessions;
 }
 
-/** Parallel boots that fit this host: one per core (TCG is CPU-bound), at most one per GiB of memory. */
-export function defaultSlots(cpus = availableParallelism(), memoryBytes = totalmem()): number {
-  return Math.max(1, Math.min(cpus, Math.floor(memoryBytes / 2 ** 30)));
-}

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import type { LinkTimeouts } from '../guest/agent-link.js';
 import { planSessions, type PlannedSession } from '../plan/plan.js';
 import { mergeRetry, runWithInfraRetries } from './retry.js';
-import { EXIT, type BootRecord, type CaseDef, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase } from '../model/types.js';
-import type { Capabilities, Image, Platform } from '../../platforms/platform.js';
+import { EXIT, type BootRecord, type CaseDef, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase, type TargetArch } from '../model/types.js';
+import type { Capabilities, Image, Platform, RootfsArchive } from '../../platforms/platform.js';
 
 export interface RunTarget {
   platform: Platform;
@@ -11,6 +11,10 @@ export interface RunTarget {
   cases: CaseDef[];
   /** What `platform.probe(image)` said, asked once before the run. */
   capabilities: Capabilities;
+  /** The arch the probe found, or the platform's own; unknown for a host that could not be reached. */
+  arch: TargetArch;
+  /** Rootfs archives for targets whose image does not carry them. */
+  rootfs: RootfsArchive[];
 }
 
 export interface RunOptions {
@@ -19,7 +23,6 @@ export interface RunOptions {
   targets: RunTarget[];
   skipped: SkippedCase[];
   reporter: Reporter;
-  slots: number;
   /** Boots every session this many times, to collect boot-time samples. */
   repeat: number;
   /** Extra attempts for a failed case; passing on one makes it flaky. */
@@ -29,6 +32,8 @@ export interface RunOptions {
   timeouts: LinkTimeouts;
   /** Set once the run is being stopped (a signal): no new boot starts, and cases say why they did not run. */
   stopped(): string | undefined;
+  /** Aborted when the run is stopped: sessions waiting for a lease give up at once. */
+  signal: AbortSignal;
   /** The image a self-testing case boots on a target. */
   ownTestsImage(c: CaseDef, target: RunTarget): Promise<Image>;
 }
@@ -50,7 +55,7 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
 
   const results: CaseResult[] = [];
   const boots: BootRecord[] = [];
-  const sessions = planSessions(options.targets.map((t) => ({ arch: t.platform.arch, cases: t.cases })), options.repeat);
+  const sessions = planSessions(options.targets.map((t) => ({ arch: t.arch, cases: t.cases })), options.repeat);
 
   const work = async (session: PlannedSession) => {
     const target = options.targets[session.target]!;
@@ -69,26 +74,29 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
       platform: target.platform,
       accel: caps.accel,
       image,
+      rootfs: target.rootfs,
       outDir: options.outDir,
       reporter: options.reporter,
       timeouts: options.timeouts,
       stopped: options.stopped,
+      signal: options.signal,
     };
     for (const outcome of await runWithInfraRetries(session, ctx, options.infraRetries)) {
       results.push(...outcome.results);
       boots.push(outcome.boot);
     }
   };
-  await pool(sessions, options.slots, work);
+  // Leases bound what runs at once (CPU slots, one host, a board), so every session may start now.
+  await Promise.all(sessions.map(work));
 
   // Failed cases get `retries` more chances, each in a fresh boot; a pass then makes them flaky.
   for (let round = 1; round <= options.retries && !options.stopped(); round++) {
     const failed = results.filter((r) => r.outcome === 'fail');
     if (!failed.length) break;
     const retryTargets = options.targets.map((t) => ({ ...t, cases: t.cases.filter((c) => failed.some((r) => r.caseId === c.id && r.platform === t.platform.name)) }));
-    const retrySessions = planSessions(retryTargets.map((t) => ({ arch: t.platform.arch, cases: t.cases })), 1).map((s) => ({ ...s, id: `${s.id}-retry${round}` }));
+    const retrySessions = planSessions(retryTargets.map((t) => ({ arch: t.arch, cases: t.cases })), 1).map((s) => ({ ...s, id: `${s.id}-retry${round}` }));
     const before = results.length;
-    await pool(retrySessions, options.slots, work);
+    await Promise.all(retrySessions.map(work));
     for (const retry of results.splice(before)) {
       const index = results.findIndex((r) => r.outcome === 'fail' && r.caseId === retry.caseId && r.platform === retry.platform);
       if (index >= 0) results[index] = mergeRetry(results[index]!, retry);
@@ -119,7 +127,7 @@ function unavailable(c: CaseDef, target: RunTarget, session: PlannedSession, rea
     caseId: c.id,
     name: c.name,
     platform: target.platform.name,
-    arch: target.platform.arch,
+    arch: target.arch,
     bootId: session.id,
     repeat: session.repeat,
     outcome: 'error',
@@ -136,12 +144,4 @@ function unavailable(c: CaseDef, target: RunTarget, session: PlannedSession, rea
 function sortResults(results: CaseResult[], targets: RunTarget[]): CaseResult[] {
   const rank = new Map(targets.map((t, i) => [t.platform.name, i]));
   return [...results].sort((a, b) => (rank.get(a.platform)! - rank.get(b.platform)!) || a.caseId.localeCompare(b.caseId));
-}
-
-async function pool<T>(items: T[], slots: number, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const worker = async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(slots, items.length)) }, worker));
 }

@@ -3,24 +3,28 @@ import { join } from 'node:path';
 import { BootWatch } from '../boot/boot-watch.js';
 import { settlesWithin } from '../lifecycle/deadline.js';
 import { OutputCapture } from '../collect/capture.js';
-import { classify, InfraError, TimeoutError } from '../model/errors.js';
+import { classify, InfraError, InternalError, TimeoutError } from '../model/errors.js';
 import { AgentLink, type LinkTimeouts } from '../guest/agent-link.js';
 import { casePayload } from '../guest/bundle.js';
 import { judgeContainers } from '../collect/outcome.js';
 import type { PlannedSession } from '../plan/plan.js';
 import { extractTapFromConsole, parseTap } from '../collect/tap.js';
 import type { BootRecord, CaseDef, CaseResult, ContainerResult, PhaseName, Reporter } from '../model/types.js';
-import type { Image, Machine, Platform } from '../../platforms/platform.js';
+import type { Console, Image, Lease, Machine, PayloadFile, Platform, RootfsArchive } from '../../platforms/platform.js';
 
 export interface SessionContext {
   platform: Platform;
   accel: string;
   image: Image;
+  /** Rootfs archives for targets whose image does not carry them. */
+  rootfs: RootfsArchive[];
   outDir: string;
   reporter: Reporter;
   timeouts: LinkTimeouts;
   /** Why the run is being stopped, once it is; a session cut short by that says so instead of blaming the guest. */
   stopped(): string | undefined;
+  /** Aborted when the run stops: a session still waiting for its lease gives up. */
+  signal: AbortSignal;
 }
 
 export interface SessionResult {
@@ -28,7 +32,26 @@ export interface SessionResult {
   boot: BootRecord;
 }
 
-/** Boots once and runs a session's cases; whatever happens, every case gets exactly one result. */
+/** The record every case result of a session shares. */
+function caseBase(c: CaseDef, ctx: SessionContext, session: PlannedSession): Pick<CaseResult, 'caseId' | 'name' | 'platform' | 'arch' | 'bootId' | 'repeat' | 'file' | 'labels' | 'privileged'> {
+  return {
+    caseId: c.id,
+    name: c.name,
+    platform: ctx.platform.name,
+    arch: session.arch,
+    bootId: session.id,
+    repeat: session.repeat,
+    file: c.file,
+    labels: c.labels,
+    privileged: c.privileged || c.capabilities.length > 0,
+  };
+}
+
+/**
+ * Leases a machine, starts it once and runs a session's cases; whatever happens, every case gets
+ * exactly one result, the machine is ended and the lease released. The phases common to every
+ * platform (first byte, kernel, init, ready, cases, end) are stamped here, never by a platform.
+ */
 export async function runSession(session: PlannedSession, ctx: SessionContext): Promise<SessionResult> {
   const bootId = session.id;
   const dir = join(ctx.outDir, 'boots');
@@ -54,19 +77,27 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     boot.phases[phase] = atMs;
     ctx.reporter.onBootPhase?.(bootId, phase, atMs);
   };
+  let lease: Lease | undefined;
   let machine: Machine | undefined;
   let watch: BootWatch | undefined;
   let current: CaseDef | undefined;
   let currentStart = new Date();
   try {
+    if (session.arch === 'unknown') throw new InternalError(`${ctx.platform.name}: a session was planned for a target of unknown arch`);
     const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name) : [];
-    machine = await ctx.platform.boot(ctx.image, { bootId, outDir: dir, payload, onPhase });
-    watch = new BootWatch(machine, onPhase);
-    await firstByte(machine, () => boot.phases.firstByte !== undefined, ctx.timeouts.firstByteMs);
+    lease = await ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
+    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase });
+    if (machine.console) {
+      machine.console.log.onFirstByte((at) => onPhase('firstByte', at));
+      watch = new BootWatch(machine, machine.console, onPhase);
+      await firstByte(machine, machine.console, () => boot.phases.firstByte !== undefined, ctx.timeouts.firstByteMs);
+    }
     if (session.mode === 'own-tests') {
-      results.push(await ownTests(session.cases[0]!, machine, watch, ctx, session));
+      if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name} has no console to read the image's own TAP from`);
+      results.push(await ownTests(session.cases[0]!, machine, machine.console, watch, ctx, session));
     } else {
-      const link = await AgentLink.connect(machine, watch, ctx.timeouts);
+      const link = await startAgent(machine, watch, ctx, payload);
+      onPhase('ready', machine.now());
       boot.guest = link.hello;
       for (const c of session.cases) {
         current = c;
@@ -91,12 +122,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     boot.reason = diagnostics ? `${message} (${diagnostics.split('\n').pop()})` : message;
     for (const c of session.cases.filter((c) => !results.some((r) => r.caseId === c.id))) {
       const result: CaseResult = {
-        caseId: c.id,
-        name: c.name,
-        platform: ctx.platform.name,
-        arch: session.arch,
-        bootId,
-        repeat: session.repeat,
+        ...caseBase(c, ctx, session),
         outcome: 'error',
         errorClass,
         reason: c === current ? boot.reason : `not run: ${boot.reason}`,
@@ -110,9 +136,10 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     }
   } finally {
     if (machine) {
-      const stopped = await machine.shutdown('session end');
-      onPhase('poweroff', stopped.poweroffAtMs);
+      const ended = await machine.end('session end');
+      onPhase(machine.endPhase, ended.atMs);
     }
+    await lease?.release();
     if (watch) {
       Object.assign(boot.guestClock, watch.guestClock);
       boot.kernelVersion = watch.kernelVersion;
@@ -122,9 +149,18 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
   return { results, boot };
 }
 
+/** Files go up before the agent starts where the platform uploads them; then the agent, typed or exec'd. */
+async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: SessionContext, payload: PayloadFile[]): Promise<AgentLink> {
+  if (machine.transfer.kind === 'upload') await machine.transfer.put(payload);
+  if (machine.agent.kind === 'exec') return AgentLink.exec(machine, ctx.timeouts);
+  if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name}: an agent typed into a console needs a console`);
+  return AgentLink.typed(machine, machine.console, watch, ctx.timeouts);
+}
+
 async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, prefix: string): Promise<CaseResult> {
   const startedAt = new Date();
   const t0 = machine.now();
+  const consoleStart = machine.console?.log.size;
   const containers: ContainerResult[] = [];
   const agentErrors: string[] = [];
   for (const container of c.containers) {
@@ -149,66 +185,52 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
   }
   const verdict = judgeContainers(containers, agentErrors);
   return {
-    caseId: c.id,
-    name: c.name,
-    platform: ctx.platform.name,
-    arch: session.arch,
-    bootId: session.id,
-    repeat: session.repeat,
+    ...caseBase(c, ctx, session),
     ...verdict,
+    isolation: link.hello.isolation,
     startedAt: startedAt.toISOString(),
     durationMs: machine.now() - t0,
     attempts: 1,
     containers,
+    ...(consoleStart !== undefined && { console: { start: consoleStart, end: machine.console!.log.size } }),
   };
 }
 
 /** LinuxKit-style test images print TAP on the console and power off; the harness only reads it. */
-async function ownTests(c: CaseDef, machine: Machine, watch: BootWatch, ctx: SessionContext, session: PlannedSession): Promise<CaseResult> {
+async function ownTests(c: CaseDef, machine: Machine, console: Console, watch: BootWatch, ctx: SessionContext, session: PlannedSession): Promise<CaseResult> {
   const startedAt = new Date();
   ctx.reporter.onCaseBegin?.(c.id, ctx.platform.name);
   const stopped = await settlesWithin(machine.exited, c.timeoutMs);
   if (watch.failure) throw watch.failure;
   if (!stopped) throw new TimeoutError(`the image did not power off within ${c.timeoutMs} ms`, { machine: machine.id });
-  const text = await readFile(machine.console.log.path, 'utf8');
+  const text = await readFile(console.log.path, 'utf8');
   const tap = parseTap(extractTapFromConsole(text));
   if (tap.format === 'none') throw new InfraError('the image powered off without printing TAP', { machine: machine.id });
   const container: ContainerResult = { name: 'console', exitCode: null, durationMs: machine.now(), timedOut: false, tap, stdout: '', stderr: '' };
   const verdict = judgeContainers([{ ...container, exitCode: 0 }], []);
   const result: CaseResult = {
-    caseId: c.id,
-    name: c.name,
-    platform: ctx.platform.name,
-    arch: ctx.platform.arch,
-    bootId: session.id,
-    repeat: session.repeat,
+    ...caseBase(c, ctx, session),
     ...verdict,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     attempts: 1,
     containers: [container],
+    console: { start: 0, end: console.log.size },
   };
   ctx.reporter.onCaseEnd?.(result);
   return result;
 }
 
-/** Resolves at the first console byte; nothing at all in time means QEMU or its firmware never ran. */
-async function firstByte(machine: Machine, seen: () => boolean, timeoutMs: number): Promise<void> {
+/** Resolves at the first console byte; nothing at all in time means the machine or its firmware never ran. */
+async function firstByte(machine: Machine, console: Console, seen: () => boolean, timeoutMs: number): Promise<void> {
   if (seen()) return;
-  let off = () => {};
-  const arrived = new Promise<'byte'>((resolve) => {
-    off = machine.console.onData(() => resolve('byte'));
-  });
+  const arrived = new Promise<'byte'>((resolve) => console.log.onFirstByte(() => resolve('byte')));
   const first = Promise.race([arrived, machine.exited]);
-  try {
-    if (!(await settlesWithin(first, timeoutMs))) {
-      throw new InfraError(`no console output within ${timeoutMs} ms of starting the machine`, { machine: machine.id, phase: 'firstByte' });
-    }
-    const result = await first;
-    if (result !== 'byte' && !seen()) {
-      throw result.failure ?? new InfraError(`QEMU exited before printing anything: ${machine.diagnostics() || `exit ${result.exitCode}`}`, { machine: machine.id, phase: 'firstByte' });
-    }
-  } finally {
-    off();
+  if (!(await settlesWithin(first, timeoutMs))) {
+    throw new InfraError(`no console output within ${timeoutMs} ms of starting the machine`, { machine: machine.id, phase: 'firstByte' });
+  }
+  const result = await first;
+  if (result !== 'byte' && console.log.size === 0) {
+    throw result.failure ?? new InfraError(`the machine ended before printing anything: ${machine.diagnostics() || result.detail}`, { machine: machine.id, phase: 'firstByte' });
   }
 }

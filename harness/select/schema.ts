@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UsageError } from '../model/errors.js';
 import { ARCHES, PLATFORM_KINDS, type CaseDef } from '../model/types.js';
 import { parseDuration } from './duration.js';
+import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from '../model/capabilities.js';
 
 /**
  * Case ids, case names, container names and rootfs names. They end up in guest paths, frame payloads
@@ -97,6 +98,15 @@ export const caseFileSchema = z
     'fresh-machine': z.boolean().default(false),
     'image-runs-own-tests': z.boolean().default(false),
     image: image.optional(),
+    privileged: z.boolean().default(false),
+    capabilities: z
+      .array(
+        z.string().refine((cap) => ALL_CAPABILITIES.includes(cap), (cap) => ({
+          message: `"${cap}" is not a Linux capability (write it as CAP_NET_ADMIN)`,
+        })),
+      )
+      .superRefine(uniqueItems)
+      .default([]),
     containers: z.array(containerSchema).default([]),
   })
   .strict();
@@ -132,6 +142,9 @@ export function checkCaseFile(data: unknown): CaseFileCheck {
       freshMachine: file['fresh-machine'],
       imageRunsOwnTests: file['image-runs-own-tests'],
       image: file.image,
+      privileged: file.privileged,
+      // The default set is given anyway: only what goes beyond it makes a case privileged.
+      capabilities: file.capabilities.filter((cap) => !DEFAULT_CAPABILITIES.includes(cap)),
       containers: file.containers,
     },
   };

@@ -1,5 +1,5 @@
 import { UsageError } from '../model/errors.js';
-import type { Arch, CaseDef, PlatformKind, SkippedCase } from '../model/types.js';
+import type { CaseDef, PlatformKind, SkippedCase, TargetArch } from '../model/types.js';
 
 /** Cases that check the harness notices failures; they only run when asked for by this label. */
 export const FAILS_ON_PURPOSE = 'fails-on-purpose';
@@ -10,10 +10,18 @@ export interface Shard {
   total: number;
 }
 
+/** One platform of the run, as selection sees it. */
+export interface SelectTarget {
+  /** "qemu:arm64", "ssh:root@host:22" */
+  name: string;
+  kind: PlatformKind;
+  /** `unknown` for a host that could not be reached: its cases are selected, and fail as infra errors. */
+  arch: TargetArch;
+}
+
 export interface CaseFilter {
-  /** The architectures the run's platforms provide. */
-  arches: Arch[];
-  platformKind: PlatformKind;
+  /** The run's platforms: a case runs on each one whose kind and arch it allows. */
+  targets: SelectTarget[];
   /** A regular expression, case-insensitive, tried on each case's id, name and summary. */
   grep?: string;
   /** A case must carry one of these; `!label` excludes cases that carry it. */
@@ -21,16 +29,15 @@ export interface CaseFilter {
   shard?: Shard;
 }
 
-/** One case to run on one architecture. */
+/** One case to run on one platform. */
 export interface Selection {
   case: CaseDef;
-  arch: Arch;
-  platform: PlatformKind;
+  target: SelectTarget;
 }
 
 export interface SelectResult {
   selected: Selection[];
-  /** One entry per case left out, or per architecture a case cannot run on. */
+  /** One entry per case left out, or per platform a case cannot run on. */
   skipped: SkippedCase[];
 }
 
@@ -46,25 +53,21 @@ export function selectCases(cases: CaseDef[], filter: CaseFilter): SelectResult 
   const grep = compileGrep(filter.grep);
   const labels = splitLabels(filter.labels ?? []);
   const shard = filter.shard === undefined ? undefined : checkShard(filter.shard);
-  const arches = [...new Set(filter.arches)];
   const selected: Selection[] = [];
   const skipped: SkippedCase[] = [];
 
   for (const def of cases) {
-    const reason =
-      grepReason(def, grep, filter.grep) ??
-      labelReason(def, labels) ??
-      (def.platforms.includes(filter.platformKind)
-        ? undefined
-        : `platform ${filter.platformKind} not in [${def.platforms.join(', ')}]`) ??
-      shardReason(def, shard);
+    const reason = grepReason(def, grep, filter.grep) ?? labelReason(def, labels) ?? shardReason(def, shard);
     if (reason !== undefined) {
       skipped.push({ caseId: def.id, reason });
       continue;
     }
-    for (const arch of arches) {
-      if (def.arch.includes(arch)) selected.push({ case: def, arch, platform: filter.platformKind });
-      else skipped.push({ caseId: def.id, reason: `arch ${arch} not in [${def.arch.join(', ')}]` });
+    for (const target of filter.targets) {
+      const where =
+        (def.platforms.includes(target.kind) ? undefined : `platform ${target.kind} not in [${def.platforms.join(', ')}]`) ??
+        (target.arch === 'unknown' || def.arch.includes(target.arch) ? undefined : `arch ${target.arch} not in [${def.arch.join(', ')}]`);
+      if (where === undefined) selected.push({ case: def, target });
+      else skipped.push({ caseId: def.id, platform: target.name, reason: where });
     }
   }
   return { selected, skipped };

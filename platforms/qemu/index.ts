@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { Slots } from '../../harness/lifecycle/slots.js';
 import type { Reaper } from '../../harness/lifecycle/reaper.js';
-import type { Arch } from '../../harness/model/types.js';
-import type { BootOptions, Capabilities, Image, Machine, Platform } from '../platform.js';
+import { UsageError } from '../../harness/model/errors.js';
+import { ARCHES, type Arch } from '../../harness/model/types.js';
 import { hostCpuModel } from '../../harness/metrics/host.js';
+import type { Capabilities, Image, KernelImage, Lease, LeaseRequest, Platform } from '../platform.js';
+import type { PlatformContext, PlatformFactory } from '../registry.js';
 import { cachedProbe, type AccelChoice } from './accel.js';
 import { FIRMWARE_DIRS, missingFirmware } from './firmware.js';
 import { bootQemu } from './machine.js';
@@ -15,16 +19,39 @@ export interface QemuPlatformOptions {
   reaper: Reaper;
   /** Where the accelerator probe's answers are kept between runs. */
   cacheDir: string;
+  /** CPU slots shared by every QEMU platform of the run: TCG guests are CPU-bound. */
+  slots: Slots;
   /** vCPUs per guest; TCG runs one thread per vCPU, so more than one only helps with spare cores. */
   smp?: number;
   /** 'console' leaves out the virtio-serial port, so frames share the console with the kernel (as on a one-UART board). */
   channel?: 'virtio' | 'console';
 }
 
+/** Parallel guests that fit this host: one per core (TCG is CPU-bound), at most one per GiB of memory. */
+export function defaultQemuSlots(cpus = availableParallelism(), memoryBytes = totalmem()): number {
+  return Math.max(1, Math.min(cpus, Math.floor(memoryBytes / 2 ** 30)));
+}
+
+/** `qemu --version`'s first line, asked once per binary for the whole process. */
+const versions = new Map<string, Promise<string | undefined>>();
+function qemuVersion(binary: string): Promise<string | undefined> {
+  let version = versions.get(binary);
+  if (!version) {
+    version = execa(binary, ['--version'], { reject: false }).then((r) => (r.failed ? undefined : (r.stdout.split('\n')[0] ?? '')));
+    versions.set(binary, version);
+  }
+  return version;
+}
+
+function kernelOf(image: Image, name: string): KernelImage {
+  if (image.kind !== 'kernel') throw new UsageError('--image', `${name} boots kernel images; "${image.name}" is a ${image.kind} image`);
+  return image;
+}
+
 export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Platform {
   const profile = PROFILES[arch];
+  const name = `qemu:${arch}`;
   const accelByKernel = new Map<string, Promise<AccelChoice>>();
-
   const accelFor = (kernel: string) => {
     let choice = accelByKernel.get(kernel);
     if (!choice) {
@@ -37,30 +64,63 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
   };
 
   return {
-    name: `qemu-${arch}`,
+    name,
     kind: 'qemu',
     arch,
+    runs: 'kernel',
     async probe(image: Image): Promise<Capabilities> {
-      const version = await execa(profile.binary, ['--version'], { reject: false });
-      if (version.failed) {
+      const qemu = await qemuVersion(profile.binary);
+      if (qemu === undefined) {
         return { available: false, accel: 'none', reason: `${profile.binary} is not installed (run: harness setup)`, notes: [] };
       }
       const missing = missingFirmware(profile);
       if (missing.length) {
         return { available: false, accel: 'none', reason: `firmware ${missing.join(', ')} not found in ${FIRMWARE_DIRS.join(' or ')} (run: harness setup)`, notes: [] };
       }
-      const choice = await accelFor(image.kernel);
-      const qemu = version.stdout.split('\n')[0] ?? '';
+      const choice = await accelFor(kernelOf(image, name).kernel);
       return {
         available: true,
+        arch,
         accel: choice.accel,
         notes: [qemu, choice.reason],
         fingerprint: { hostCpu: await hostCpuModel(), qemu, accel: choice.accel, machine: profile.machine, cpu: profile.cpu ?? 'default' },
       };
     },
-    async boot(image: Image, bootOptions: BootOptions): Promise<Machine> {
-      const { accel } = await accelFor(image.kernel);
-      return bootQemu({ profile, accel, image, cmdline: image.cmdline, options: bootOptions, reaper: options.reaper, smp: options.smp ?? 1, channel: options.channel ?? 'virtio' });
+    async lease(request: LeaseRequest): Promise<Lease> {
+      const giveBack = await options.slots.acquire(request.signal);
+      return {
+        what: 'cpu slot',
+        async start(image, startOptions) {
+          const kernel = kernelOf(image, name);
+          const { accel } = await accelFor(kernel.kernel);
+          return bootQemu({ profile, accel, image: kernel, options: startOptions, reaper: options.reaper, smp: options.smp ?? 1, memoryMiB: 512, channel: options.channel ?? 'virtio' });
+        },
+        async release() {
+          giveBack();
+        },
+      };
     },
   };
 }
+
+const SHORT_FORMS: readonly string[] = ARCHES;
+
+function channelOption(value: unknown): 'virtio' | 'console' {
+  if (value === undefined || value === 'virtio' || value === 'console') return value ?? 'virtio';
+  throw new UsageError('--channel', `unknown channel "${String(value)}"; choose from virtio, console`);
+}
+
+/** `qemu` (all three arches), `qemu:<arch>`, and the bare arch as a short form. */
+export const qemuFactory: PlatformFactory = {
+  kind: 'qemu',
+  forms: ['qemu', ...ARCHES.map((a) => `qemu:${a}`), ...SHORT_FORMS],
+  options: [{ flags: '--channel <kind>', description: 'QEMU: agent frames over a virtio-serial port, or over the console as on a one-UART board', default: 'virtio' }],
+  create(name: string, context: PlatformContext): Platform[] | undefined {
+    const arches: Arch[] | undefined =
+      name === 'qemu' ? [...ARCHES] : SHORT_FORMS.includes(name) ? [name as Arch] : name.startsWith('qemu:') && SHORT_FORMS.includes(name.slice(5)) ? [name.slice(5) as Arch] : undefined;
+    if (!arches) return undefined;
+    const channel = channelOption(context.options['channel']);
+    const slots = context.shared('qemu-slots', () => new Slots(context.slots ?? defaultQemuSlots()));
+    return arches.map((arch) => createQemuPlatform(arch, { reaper: context.reaper, cacheDir: context.cacheDir, slots, channel }));
+  },
+};

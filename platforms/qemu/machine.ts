@@ -8,18 +8,22 @@ import { performance } from 'node:perf_hooks';
 import { ConsoleLog } from '../../harness/console/console-log.js';
 import { InfraError } from '../../harness/model/errors.js';
 import type { Reaper } from '../../harness/lifecycle/reaper.js';
-import type { AgentChannel, BootOptions, Image, Machine, MachineConsole, ShutdownResult } from '../platform.js';
+import type { AgentChannel, Console, KernelImage, Machine, MachineEnd, StartOptions } from '../platform.js';
+import { describeExit } from './exit-reason.js';
 import { appendPayload } from './payload.js';
 import { CHANNEL_PORT_NAME, qemuArgv, withConsole, type Accel, type ArchProfile } from './profiles.js';
+
+/** Where the bundled images' init and the agent keep things; the payload lands in the initrd there. */
+export const GUEST_LAYOUT = { state: '/run/harness', payload: '/harness', containers: '/containers' } as const;
 
 export interface QemuBootSpec {
   profile: ArchProfile;
   accel: Accel;
-  image: Image;
-  cmdline: string;
-  options: BootOptions;
+  image: KernelImage;
+  options: StartOptions;
   reaper: Reaper;
   smp: number;
+  memoryMiB: number;
   channel: 'virtio' | 'console';
 }
 
@@ -53,7 +57,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
   let child: ChildProcess | undefined;
   let server: Server | undefined;
   const unregister = reaper.add(`qemu ${options.bootId}`, async () => {
-    await machine?.shutdown('reaped');
+    await machine?.end('reaped');
     await cleanup();
   });
   const cleanup = async () => {
@@ -65,7 +69,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
 
   try {
     const initrd = options.payload.length
-      ? await appendPayload(spec.image.initrd, options.payload, join(dir, 'initrd.img'))
+      ? await appendPayload(spec.image.initrd, options.payload, GUEST_LAYOUT.payload, join(dir, 'initrd.img'))
       : spec.image.initrd;
     const channelSocket = spec.channel === 'virtio' ? join(dir, 'agent.sock') : undefined;
     let channelConnected: Promise<[Socket]> | undefined;
@@ -80,8 +84,8 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       accel: spec.accel,
       kernel: spec.image.kernel,
       initrd,
-      cmdline: withConsole(profile, spec.cmdline),
-      memoryMiB: options.memoryMiB ?? 512,
+      cmdline: withConsole(profile, spec.image.cmdline),
+      memoryMiB: spec.memoryMiB,
       smp: spec.smp,
       channelSocket,
     });
@@ -96,18 +100,13 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
     });
     const proc = child;
     if (proc.pid !== undefined) reaper.guardian?.guardPid(proc.pid);
-    options.onPhase?.('spawn', 0);
+    options.onPhase('spawn', 0);
 
     const consoleFanout = new StampedFanout();
-    let firstByte = true;
     let failure: Error | undefined;
     proc.stdout!.on('data', (chunk: Buffer) => {
       if (failure) return;
       const at = now();
-      if (firstByte) {
-        firstByte = false;
-        options.onPhase?.('firstByte', at);
-      }
       try {
         log.push(chunk, at);
       } catch (error) {
@@ -126,16 +125,16 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       // The guest may power off while we type; the exit is reported through `exited`.
     });
 
-    const exited: Promise<ShutdownResult> = new Promise((resolve) => {
+    const exited: Promise<MachineEnd> = new Promise((resolve) => {
       proc.on('error', (error) => {
         stderrTail += `\n${error.message}`;
-        resolve({ poweroffAtMs: now(), clean: false, exitCode: null, signal: null });
+        resolve({ atMs: now(), clean: false, detail: `QEMU could not start: ${error.message}` });
       });
       // 'close', not 'exit': it comes after stdout drained, so no console byte arrives after it.
       proc.on('close', (code, signal) => {
         if (proc.pid !== undefined) reaper.guardian?.releasePid(proc.pid);
         // QEMU exits 0 after a guest panic too (panic=-1, -no-reboot): callers judge by markers.
-        resolve({ poweroffAtMs: now(), clean: signal === null && !failure, exitCode: code, signal, failure });
+        resolve({ atMs: now(), clean: signal === null && !failure, detail: describeExit(code, signal), failure });
       });
     });
 
@@ -154,23 +153,27 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       channelSocketReady.on('error', () => {
         // A guest that powers off closes the port; the session notices through `exited`.
       });
-      channel = { guestPort: CHANNEL_PORT_NAME, onData: (listener) => channelFanout.on(listener), write: (data) => writeTo(channelSocketReady, data) };
+      channel = { locator: `virtio:${CHANNEL_PORT_NAME}`, onData: (listener) => channelFanout.on(listener), write: (data) => writeTo(channelSocketReady, data) };
     }
-    const consoleStream: MachineConsole = {
+    const consoleStream: Console = {
       log,
       onData: (listener) => consoleFanout.on(listener),
       write: (data) => writeTo(proc.stdin!, data),
     };
 
-    let stopping: Promise<ShutdownResult> | undefined;
+    let stopping: Promise<MachineEnd> | undefined;
     machine = {
       id: options.bootId,
       console: consoleStream,
       now,
-      channel: () => channel,
+      agent: { kind: 'typed', channel },
+      transfer: { kind: 'preloaded' },
+      layout: GUEST_LAYOUT,
+      onBye: 'poweroff',
+      endPhase: 'poweroff',
       exited,
       diagnostics: () => stderrTail.trim(),
-      shutdown(_reason: string, graceMs = 3000): Promise<ShutdownResult> {
+      end(_reason: string, graceMs = 3000): Promise<MachineEnd> {
         stopping ??= (async () => {
           const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
           if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

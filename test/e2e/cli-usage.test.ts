@@ -47,7 +47,7 @@ describe('the CLI on bad input (exit 2, nothing booted)', () => {
   it('lists cases and why the others are left out', async () => {
     const run = await harness(['list', '--platform', 'arm64']);
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^arm64\s+uname-arch/m);
+    expect(run.stdout).toMatch(/^qemu:arm64\s+uname-arch/m);
     expect(run.stdout).toMatch(/^skip\s+fails-on-purpose\s+label fails-on-purpose is excluded by default/m);
   });
 });

@@ -17,7 +17,7 @@ import { crc32 } from 'node:zlib';
 import { ConsoleLog } from '../../harness/console/console-log.js';
 import { encodeFrame, type FrameKind } from '../../harness/console/frames.js';
 import type { PhaseName } from '../../harness/model/types.js';
-import type { AgentChannel, Machine, MachineConsole, ShutdownResult } from '../../platforms/platform.js';
+import type { AgentChannel, AgentStart, Console, Machine, MachineEnd } from '../../platforms/platform.js';
 
 /** What a case script can make the fake guest do while the host waits for that container. */
 export interface FakeCaseContext {
@@ -57,7 +57,7 @@ export interface FakeMachineOptions {
   id?: string;
   /** Where the console log goes; a new temp directory when absent. */
   outDir?: string;
-  /** BootOptions.onPhase: the fake stamps `spawn` and `firstByte` like the QEMU platform does. */
+  /** StartOptions.onPhase: the fake stamps `spawn` like the QEMU platform does. */
   onPhase?: (phase: PhaseName, atMs: number) => void;
   /** Whether the machine has a dedicated agent channel (a virtio port). Default false. */
   channel?: boolean;
@@ -85,10 +85,15 @@ export interface FakeMachineOptions {
   chunkBytes?: number;
   /** What `diagnostics()` returns (QEMU's stderr). Default empty. */
   diagnostics?: string;
+  /** A lying agent: the case-begin payload it sends for a unit (default `<unit> <case> <container>`). */
+  beginAs?: (unit: number, caseId: string, container: string) => string;
+  /** A lying agent: the unit it names in exit frames (default the running one). */
+  exitUnit?: (unit: number) => number;
 }
 
 /** A `run` command the fake agent received. */
 export interface FakeRun {
+  unit: number;
   caseId: string;
   container: string;
   timeoutSecs: number;
@@ -106,7 +111,7 @@ export interface FakeFrame {
 type Listener = (chunk: Buffer, atMs: number) => void;
 
 const KERNEL_VERSION = '6.1.0';
-const AGENT_LINE = /^exec sh (\S+) (\S+) (\S+)$/;
+const AGENT_LINE = /^exec sh (\S+) chan=(\S+)(?: \S+=\S+)*$/;
 const HEREDOC_START = /^cat > (\S+) <<'([A-Za-z_][A-Za-z0-9_]*)'$/;
 const CHANNEL_DEVICE = '/dev/vport1p1';
 
@@ -163,8 +168,13 @@ class InputLines {
 
 export class FakeMachine implements Machine {
   readonly id: string;
-  readonly console: MachineConsole;
-  readonly exited: Promise<ShutdownResult>;
+  readonly console: Console;
+  readonly agent: AgentStart;
+  readonly transfer = { kind: 'preloaded' } as const;
+  readonly layout = { state: '/run/harness', payload: '/harness', containers: '/containers' };
+  readonly onBye = 'poweroff' as const;
+  readonly endPhase = 'poweroff' as const;
+  readonly exited: Promise<MachineEnd>;
   /** Resolves when the console shell has started (after the boot lines and init's output). */
   readonly shellStarted: Promise<void>;
 
@@ -176,7 +186,7 @@ export class FakeMachine implements Machine {
   readonly runs: FakeRun[] = [];
   /** Every frame the agent produced, including damaged and lost ones. */
   readonly frames: FakeFrame[] = [];
-  /** Reasons given to `shutdown()`, one per call. */
+  /** Reasons given to `end()`, one per call. */
   readonly shutdowns: string[] = [];
   /** Files written by the console shell (the agent's heredoc), as received. */
   readonly files = new Map<string, string>();
@@ -184,6 +194,8 @@ export class FakeMachine implements Machine {
   nonce: string | undefined;
   /** Where the agent writes frames and reads commands, once it started. */
   agentOn: 'console' | 'channel' | undefined;
+  /** The agent's arguments, as typed. */
+  agentArgs: string | undefined;
 
   private readonly options: FakeMachineOptions;
   private readonly t0 = performance.now();
@@ -192,14 +204,15 @@ export class FakeMachine implements Machine {
   private readonly channelOut = new Fanout();
   private readonly channelStream: AgentChannel | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private resolveExited!: (result: ShutdownResult) => void;
+  private resolveExited!: (result: MachineEnd) => void;
   private resolveShell!: () => void;
   private gone = false;
   /** The guest does nothing any more (panicked, died or powered off), though the machine may not have exited yet. */
   private halted = false;
   private hung = false;
-  private stopping: Promise<ShutdownResult> | undefined;
-  private firstByte = true;
+  private stopping: Promise<MachineEnd> | undefined;
+  /** The agent reads its nonce as its first line of input. */
+  private awaitingNonce: { path: string; want: string } | undefined;
 
   // The console shell.
   private shell: 'booting' | 'running' | 'replaced' = 'booting';
@@ -228,11 +241,12 @@ export class FakeMachine implements Machine {
     };
     if (options.channel) {
       this.channelStream = {
-        guestPort: 'harness.0',
+        locator: 'virtio:harness.0',
         onData: (listener) => this.channelOut.on(listener),
         write: (data) => this.hostWrote('channel', data),
       };
     }
+    this.agent = { kind: 'typed', channel: this.channelStream };
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;
     });
@@ -252,19 +266,15 @@ export class FakeMachine implements Machine {
     this.skewMs += ms;
   }
 
-  channel(): AgentChannel | undefined {
-    return this.channelStream;
-  }
-
   diagnostics(): string {
     return this.options.diagnostics ?? '';
   }
 
-  shutdown(reason: string, _graceMs?: number): Promise<ShutdownResult> {
+  end(reason: string, _graceMs?: number): Promise<MachineEnd> {
     this.shutdowns.push(reason);
     this.stopping ??= (async () => {
       // QEMU gets SIGTERM; the fake just stops.
-      this.exit({ clean: false, exitCode: null, signal: 'SIGTERM' });
+      this.exit({ clean: false, detail: 'fake killed by SIGTERM' });
       const result = await this.exited;
       this.console.log.close();
       return result;
@@ -292,13 +302,13 @@ export class FakeMachine implements Machine {
     return this.options.latencyMs ?? 1;
   }
 
-  private exit(result: Omit<ShutdownResult, 'poweroffAtMs'>): void {
+  private exit(result: Omit<MachineEnd, 'atMs'>): void {
     if (this.gone) return;
     this.gone = true;
     this.halted = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.resolveExited({ poweroffAtMs: this.now(), ...result });
+    this.resolveExited({ atMs: this.now(), ...result });
   }
 
   private deliver(out: Fanout, bytes: string | Buffer): void {
@@ -318,10 +328,6 @@ export class FakeMachine implements Machine {
     for (let at = 0; at < data.length; at += size) {
       const chunk = data.subarray(at, at + size);
       const atMs = this.now();
-      if (this.firstByte) {
-        this.firstByte = false;
-        this.options.onPhase?.('firstByte', atMs);
-      }
       // As the QEMU platform does: the log first, then the listeners.
       this.console.log.push(chunk, atMs);
       this.consoleOut.emit(chunk, atMs);
@@ -372,8 +378,9 @@ export class FakeMachine implements Machine {
   private shellInput(text: string): void {
     for (const line of this.consoleLines.push(text)) {
       if (this.shell !== 'running' || this.halted) {
-        // `exec` replaced the shell: the rest of what was typed belongs to the agent.
-        if (this.agentOn === 'console') this.agentInput(`${line}\n`);
+        // `exec` replaced the shell: the rest of what was typed belongs to the agent, its nonce first.
+        if (this.awaitingNonce) this.receiveNonce(line);
+        else if (this.agentOn === 'console') this.agentInput(`${line}\n`);
         continue;
       }
       // The tty echoes a typed line (ONLCR turns its newline into CRLF) before the shell reads it.
@@ -419,7 +426,9 @@ export class FakeMachine implements Machine {
       case 'exec': {
         const match = AGENT_LINE.exec(command);
         if (match) {
-          this.startAgent(match[1]!, unquoted(match[2]!), match[3]!);
+          this.shell = 'replaced';
+          this.agentArgs = command.split(' ').slice(3).join(' ');
+          this.awaitingNonce = { path: match[1]!, want: match[2]! };
           return;
         }
         break;
@@ -435,9 +444,14 @@ export class FakeMachine implements Machine {
 
   // --- the agent -------------------------------------------------------------------------------
 
+  private receiveNonce(line: string): void {
+    const { path, want } = this.awaitingNonce!;
+    this.awaitingNonce = undefined;
+    this.startAgent(path, line.trim(), want);
+  }
+
   private startAgent(path: string, nonce: string, want: string): void {
     const received = this.files.get(path);
-    this.shell = 'replaced';
     if (received === undefined) {
       this.toConsole(`sh: can't open '${path}': No such file or directory\r\n`);
       return;
@@ -455,7 +469,7 @@ export class FakeMachine implements Machine {
     this.later(this.latency, () =>
       this.frame(
         'hello',
-        `agent=${digest}\nruntime=${this.options.runtime ?? 'fake'}\nkernel=${KERNEL_VERSION}\narch=x86_64\nchannel=${channel}`,
+        `agent=${digest}\nruntime=${this.options.runtime ?? 'fake'}\nkernel=${KERNEL_VERSION}\narch=x86_64\nchannel=${channel}\nuserns=1\nisolation=full`,
       ),
     );
   }
@@ -490,20 +504,20 @@ export class FakeMachine implements Machine {
 
   private async agentCommand(line: string): Promise<void> {
     if (this.halted || this.hung) return;
-    const [command, a1 = '', a2 = '', a3 = ''] = line.trim().split(/\s+/);
+    const [command, a1 = '', a2 = '', a3 = '', a4 = ''] = line.trim().split(/\s+/);
     if (command === 'run') {
-      await this.runCase(a1, a2, Number(a3));
+      await this.runCase(Number(a1), a2, a3, Number(a4));
     } else if (command === 'bye') {
       this.frame('bye');
       this.printk('reboot: Power down');
       this.halted = true;
-      this.later(this.latency, () => this.exit({ clean: true, exitCode: 0, signal: null }));
+      this.later(this.latency, () => this.exit({ clean: true, detail: 'fake powered off' }));
     }
   }
 
-  private async runCase(caseId: string, container: string, timeoutSecs: number): Promise<void> {
-    this.runs.push({ caseId, container, timeoutSecs });
-    this.frame('case-begin', `${caseId} ${container}`);
+  private async runCase(unit: number, caseId: string, container: string, timeoutSecs: number): Promise<void> {
+    this.runs.push({ unit, caseId, container, timeoutSecs });
+    this.frame('case-begin', this.options.beginAs?.(unit, caseId, container) ?? `${unit} ${caseId} ${container}`);
     let ended = false;
     const never = () => new Promise<never>(() => {});
     const ctx: FakeCaseContext = {
@@ -515,7 +529,7 @@ export class FakeMachine implements Machine {
       error: (message) => this.frame('error', message),
       exit: (code) => {
         ended = true;
-        this.frame('exit', String(code));
+        this.frame('exit', `${this.options.exitUnit?.(unit) ?? unit} ${code}`);
       },
       printk: (text) => {
         if (!this.halted) this.printk(text);
@@ -536,13 +550,13 @@ export class FakeMachine implements Machine {
           this.printk('---[ end Kernel panic - not syncing: fake ]---');
           this.halted = true;
           // QEMU with -no-reboot exits 0 after a guest panic.
-          this.later(this.latency, () => this.exit({ clean: true, exitCode: 0, signal: null }));
+          this.later(this.latency, () => this.exit({ clean: true, detail: 'fake exited 0 after a panic' }));
         }
         return never();
       },
       die: () => {
         this.halted = true;
-        this.later(this.latency, () => this.exit({ clean: false, exitCode: null, signal: 'SIGKILL' }));
+        this.later(this.latency, () => this.exit({ clean: false, detail: 'fake killed by SIGKILL' }));
         return never();
       },
       hang: () => {

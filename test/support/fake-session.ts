@@ -11,13 +11,13 @@ import type { PlannedSession } from '../../harness/plan/plan.js';
 import { DEFAULT_TIMEOUTS } from '../../harness/run/run-targets.js';
 import { runSession, type SessionResult } from '../../harness/run/session.js';
 import type { BootRecord, CaseDef, CaseResult, PhaseName, Reporter } from '../../harness/model/types.js';
-import type { BootOptions, Capabilities, Image, Platform } from '../../platforms/platform.js';
+import type { Capabilities, Image, Lease, Platform, StartOptions } from '../../platforms/platform.js';
 import { FakeMachine, type FakeMachineOptions } from './fake-machine.js';
 
 /** Small enough that every failure path ends well within a second or two. */
 export const SMALL_TIMEOUTS: LinkTimeouts = { ...DEFAULT_TIMEOUTS, firstByteMs: 500, readyMs: 2000, agentMs: 500, caseGraceMs: 300, shutdownMs: 500 };
 
-const IMAGE: Image = { name: 'fake', kernel: '/nonexistent/fake-kernel', initrd: '/nonexistent/fake-initrd.img', cmdline: 'console=ttyS0' };
+const IMAGE: Image = { kind: 'kernel', name: 'fake', kernel: '/nonexistent/fake-kernel', initrd: '/nonexistent/fake-initrd.img', cmdline: 'console=ttyS0' };
 
 /** A one-container case with no files; `extra` overrides any field. */
 export function fakeCase(id: string, extra: Partial<CaseDef> = {}): CaseDef {
@@ -35,6 +35,8 @@ export function fakeCase(id: string, extra: Partial<CaseDef> = {}): CaseDef {
     imageRunsOwnTests: false,
     containers: [{ name: 'main', rootfs: 'alpine', run: ['/case/test.sh'], env: {} }],
     files: [],
+    privileged: false,
+    capabilities: [],
     ...extra,
   };
 }
@@ -73,11 +75,14 @@ export class RecordingReporter implements Reporter {
 
 /** Boots FakeMachines; every boot gets the same guest script. */
 export class FakePlatform implements Platform {
-  readonly name = 'fake-x86_64';
+  readonly name = 'fake:x86_64';
   readonly kind = 'qemu' as const;
   readonly arch = 'x86_64' as const;
+  readonly runs = 'kernel' as const;
   readonly machines: FakeMachine[] = [];
-  readonly boots: BootOptions[] = [];
+  readonly boots: StartOptions[] = [];
+  /** Leases taken and released, in order. */
+  readonly leases: string[] = [];
 
   constructor(
     private readonly guest: Omit<FakeMachineOptions, 'id' | 'outDir' | 'onPhase'>,
@@ -85,15 +90,27 @@ export class FakePlatform implements Platform {
   ) {}
 
   async probe(): Promise<Capabilities> {
-    return { available: true, accel: 'fake', notes: [] };
+    return { available: true, arch: 'x86_64', accel: 'fake', notes: [] };
   }
 
-  async boot(_image: Image, options: BootOptions): Promise<FakeMachine> {
-    this.boots.push(options);
-    const machine = new FakeMachine({ ...this.guest, id: options.bootId, outDir: options.outDir, onPhase: options.onPhase });
-    this.machines.push(machine);
-    this.onBoot(machine);
-    return machine;
+  async lease(): Promise<Lease> {
+    this.leases.push('take');
+    let released = false;
+    return {
+      what: 'fake slot',
+      start: async (_image: Image, options: StartOptions) => {
+        this.boots.push(options);
+        const machine = new FakeMachine({ ...this.guest, id: options.bootId, outDir: options.outDir, onPhase: options.onPhase });
+        this.machines.push(machine);
+        this.onBoot(machine);
+        return machine;
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.leases.push('release');
+      },
+    };
   }
 }
 
@@ -128,6 +145,8 @@ export async function runFakeSession(
     platform,
     accel: 'fake',
     image: IMAGE,
+    rootfs: [],
+    signal: new AbortController().signal,
     outDir,
     reporter,
     timeouts: { ...SMALL_TIMEOUTS, ...options.timeouts },

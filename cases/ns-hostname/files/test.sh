@@ -1,6 +1,6 @@
 #!/bin/sh
 # The runtime names the UTS namespace after the case; setting the hostname is allowed there
-# (CAP_SYS_ADMIN in the container) and touches only this namespace.
+# (the case asks for CAP_SYS_ADMIN in case.yaml) and touches only this namespace.
 
 . /case/lib/tap.sh
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The case's network namespace is new: none of the guest's interfaces are in it, and loopback
-# works once brought up. Needs CAP_NET_ADMIN and CAP_NET_RAW in the container.
+# works once brought up. Needs CAP_NET_ADMIN (asked for in case.yaml) and CAP_NET_RAW (a default).
 
 . /case/lib/tap.sh
 

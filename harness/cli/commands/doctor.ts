@@ -1,11 +1,10 @@
 import { access } from 'node:fs/promises';
-import { findOnPath } from '../../../fixtures/host-tools.js';
-import { fixturePrefix } from '../../../fixtures/paths.js';
-import { openImage } from '../../image/open-image.js';
-import { ARCHES } from '../../model/types.js';
+import { resolve } from 'node:path';
+import { findOnPath, bundledImage } from './fixtures.js';
+import { measureImage } from '../../image/image-size.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
-import { createQemuPlatform } from '../../../platforms/qemu/index.js';
-import { PROFILES } from '../../../platforms/qemu/profiles.js';
+import { createPlatforms } from '../../../platforms/registry.js';
+import type { Image, Platform } from '../../../platforms/platform.js';
 
 export interface DoctorLine {
   ok: boolean;
@@ -13,8 +12,8 @@ export interface DoctorLine {
   detail: string;
 }
 
-/** `harness doctor`: what this host can run, and why not where it cannot. */
-export async function doctor(cacheDir: string, reaper: Reaper): Promise<DoctorLine[]> {
+/** `harness doctor`: what this host can run on each platform, and why not where it cannot. */
+export async function doctor(cacheDir: string, reaper: Reaper, platformList = 'qemu'): Promise<DoctorLine[]> {
   const lines: DoctorLine[] = [];
   for (const tool of ['setpriv', 'dpkg-deb', 'apt-get']) {
     const found = findOnPath(tool);
@@ -22,19 +21,34 @@ export async function doctor(cacheDir: string, reaper: Reaper): Promise<DoctorLi
   }
   const kvm = await access('/dev/kvm').then(() => true, () => false);
   lines.push({ ok: true, what: '/dev/kvm', detail: kvm ? 'present (only a booting probe guest counts)' : 'absent' });
-  for (const arch of ARCHES) {
-    const prefix = fixturePrefix(arch, 'harness', cacheDir);
-    const image = await openImage(prefix, 'fixtures').catch(() => undefined);
+  for (const platform of createPlatforms(platformList, { reaper, cacheDir: resolve(cacheDir), options: {} })) {
+    const image = await imageFor(platform, cacheDir);
     if (!image) {
-      lines.push({ ok: false, what: `qemu-${arch}`, detail: `no bundled image at ${prefix} (run: harness fixtures build)` });
+      lines.push({ ok: false, what: platform.name, detail: 'no bundled image (run: harness fixtures build)' });
       continue;
     }
-    const caps = await createQemuPlatform(arch, { reaper, cacheDir }).probe(image);
-    lines.push({
-      ok: caps.available,
-      what: `qemu-${arch}`,
-      detail: caps.available ? `${PROFILES[arch].binary}, accel ${caps.accel}: ${caps.notes.join('; ')}` : (caps.reason ?? 'unavailable'),
-    });
+    const caps = await platform.probe(image);
+    lines.push({ ok: caps.available, what: platform.name, detail: caps.available ? `accel ${caps.accel}: ${caps.notes.join('; ')}` : (caps.reason ?? 'unavailable') });
+    if (caps.available && image.kind === 'kernel') lines.push(await isolationLine(platform, image));
   }
   return lines;
+}
+
+async function imageFor(platform: Platform, cacheDir: string): Promise<Image | undefined> {
+  if (platform.runs === 'host') return { kind: 'host', name: 'host' };
+  if (!platform.arch) return undefined;
+  return bundledImage(platform.arch, 'harness', cacheDir, 'fixtures').catch(() => undefined);
+}
+
+/** The bundled image's OCI runtime decides whether cases get the full container profile (docs/security.md). */
+async function isolationLine(platform: Platform, image: Extract<Image, { kind: 'kernel' }>): Promise<DoctorLine> {
+  const { sizes } = await measureImage(image);
+  const runtime = (sizes.components['runtime'] ?? 0) > 0;
+  return {
+    ok: true,
+    what: `${platform.name} isolation`,
+    detail: runtime
+      ? 'full: an OCI runtime applies the default container profile (capabilities, seccomp, masked paths, user namespace)'
+      : 'reduced: no OCI runtime in the image, cases run under busybox unshare with the guest root\'s capabilities',
+  };
 }

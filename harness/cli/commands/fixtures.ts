@@ -1,7 +1,37 @@
+/**
+ * The one door from the harness to the image builder in fixtures/: building and locating the
+ * bundled images, and installing the host tools. Nothing else outside fixtures/ imports it.
+ */
 import { buildFixtures } from '../../../fixtures/build.js';
+import { ensureHostTools, findOnPath } from '../../../fixtures/host-tools.js';
+import { fixturePrefix, repoRoot, FIXTURE_NAMES, type FixtureName } from '../../../fixtures/paths.js';
+import { openImage } from '../../image/open-image.js';
+import { InfraError, UsageError } from '../../model/errors.js';
 import type { Arch } from '../../model/types.js';
+import type { KernelImage } from '../../../platforms/platform.js';
+
+export { findOnPath, repoRoot };
+
+export type Log = (line: string) => void;
 
 /** Builds (or confirms up to date) the bundled images for these arches; cached, so cheap when nothing changed. */
-export async function ensureFixtures(arches: Arch[], cacheDir: string | undefined, log: (line: string) => void): Promise<void> {
+export async function ensureFixtures(arches: Arch[], cacheDir: string | undefined, log: Log): Promise<void> {
+  if (arches.length) await buildFixtures({ arches, cacheDir, log });
+}
+
+/** `harness setup`: the host packages (apt, as root), then the bundled images. */
+export async function setupHost(arches: Arch[], cacheDir: string | undefined, log: Log): Promise<void> {
+  const { missing } = await ensureHostTools({ install: true, log });
+  if (missing.length) throw new InfraError(`still missing after installing: ${missing.join(', ')}`);
   await buildFixtures({ arches, cacheDir, log });
+}
+
+export async function buildBundled(arches: Arch[], cacheDir: string | undefined, force: boolean, log: Log): Promise<void> {
+  await buildFixtures({ arches, cacheDir, force, log });
+}
+
+/** The bundled image `name` for `arch`; `where` names what asked for it, for the error. */
+export function bundledImage(arch: Arch, name: string, cacheDir: string | undefined, where: string): Promise<KernelImage> {
+  if (!(FIXTURE_NAMES as readonly string[]).includes(name)) throw new UsageError(where, `image: no bundled fixture "${name}" (have ${FIXTURE_NAMES.join(', ')})`);
+  return openImage(fixturePrefix(arch, name as FixtureName, cacheDir), where);
 }

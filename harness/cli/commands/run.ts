@@ -1,25 +1,23 @@
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FIXTURE_NAMES, fixturePrefix, type FixtureName } from '../../../fixtures/paths.js';
 import { discoverCases } from '../../select/load.js';
-import { parseShard, selectCases } from '../../select/select.js';
+import { parseShard, selectCases, type SelectTarget } from '../../select/select.js';
 import { UsageError } from '../../model/errors.js';
 import { checkImage } from '../../image/image-check.js';
 import { openImage } from '../../image/open-image.js';
-import { defaultSlots } from '../../plan/plan.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
 import { checkReporterNames, createReporters } from '../../report/index.js';
 import { RedactingReporter, redactor, secretsFrom } from '../../report/redact.js';
 import { JournalReporter } from '../../report/jsonl.js';
 import { ReporterMux } from '../../report/multiplexer.js';
 import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../../run/run-targets.js';
-import { EXIT, type Arch, type CaseDef, type RunSummary } from '../../model/types.js';
-import { createQemuPlatform } from '../../../platforms/qemu/index.js';
+import type { CaseDef, RunSummary } from '../../model/types.js';
+import { createPlatforms } from '../../../platforms/registry.js';
+import type { Image, Platform } from '../../../platforms/platform.js';
 import { HistoryStore } from '../../history/store.js';
 import { toRunRecords, type TargetFacts } from '../../history/record.js';
 import { measureImage } from '../../image/image-size.js';
-import { ensureFixtures } from './fixtures.js';
-import { parsePlatform } from './platforms.js';
+import { bundledImage, ensureFixtures } from './fixtures.js';
 
 export interface RunFlags {
   platform: string;
@@ -33,15 +31,16 @@ export interface RunFlags {
   shard?: string;
   slots?: number;
   cache?: string;
-  channel: string;
   repeat: number;
   retries: number;
   infraRetries: number;
-  /** Seconds from spawn to the image's shell being ready. */
+  /** Seconds from start to the image's shell being ready. */
   bootTimeout?: number;
   /** SQLite history file, or false for --no-history. */
   history: string | false;
   revision?: string;
+  /** The options that belong to one platform kind (`--channel` is QEMU's), by camelCase name. */
+  platformOptions: Record<string, unknown>;
 }
 
 export interface Terminal {
@@ -50,35 +49,46 @@ export interface Terminal {
   live: boolean;
 }
 
+/** A platform, the image it runs and what its probe said: everything selection needs. */
+interface Prepared {
+  platform: Platform;
+  image: Image;
+  target: SelectTarget;
+  capabilities: RunTarget['capabilities'];
+}
+
 /** `harness run`: select, plan, boot, run, report. Returns the summary; the caller maps it to an exit code. */
 export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Reaper): Promise<RunSummary> {
-  const arches = parsePlatform(flags.platform);
-  if (flags.channel !== 'virtio' && flags.channel !== 'console') {
-    throw new UsageError('--channel', `unknown channel "${flags.channel}"; choose from virtio, console`);
-  }
-  const channel = flags.channel;
+  const cacheDir = resolve(flags.cache ?? '.cache');
+  const platforms = createPlatforms(flags.platform, { reaper, cacheDir, options: flags.platformOptions, slots: flags.slots });
   const reporterNames = flags.reporter.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
   checkReporterNames(reporterNames);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const cases = await discoverCases(flags.cases);
-  const { selected, skipped } = selectCases(cases, { arches, platformKind: 'qemu', grep: flags.grep, labels: flags.label, shard });
+  const log = (line: string) => terminal.write(`${line}\n`);
 
-  if (!flags.image) await ensureFixtures(arches, flags.cache, (line) => terminal.write(`${line}\n`));
+  // Bundled images first for platforms that boot a kernel and were given none.
+  if (!flags.image) await ensureFixtures(knownArches(platforms.filter((p) => p.runs === 'kernel')), flags.cache, log);
+  const prepared = await Promise.all(platforms.map((p) => prepare(p, flags)));
+  // Hosts that boot nothing of ours get the bundled rootfs of the arch their probe found.
+  const hostArches = [...new Set(prepared.flatMap((t) => (t.image.kind === 'host' && t.target.arch !== 'unknown' ? [t.target.arch] : [])))];
+  await ensureFixtures(hostArches, flags.cache, log);
+
+  const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard });
   const startedAt = new Date().toISOString();
   const runId = startedAt.replace(/[:.]/g, '-');
   const outDir = resolve(flags.out ?? join('out', runId));
   await mkdir(outDir, { recursive: true });
   if (!flags.out) await pointLatest(outDir);
 
-  const targets: RunTarget[] = [];
-  for (const arch of arches) {
-    const image = flags.image ? await openImage(flags.image, '--image') : await openImage(fixturePrefix(arch, 'harness', flags.cache), 'fixtures');
-    // A wrong-arch kernel or a damaged initrd is bad input: say so before anything boots.
-    await checkImage(image, arch, flags.image ? '--image' : 'fixtures');
-    const archCases = selected.filter((s) => s.arch === arch).map((s) => withTimeout(s.case, flags.timeout));
-    const platform = createQemuPlatform(arch, { reaper, cacheDir: resolve(flags.cache ?? '.cache'), channel });
-    targets.push({ platform, image, cases: archCases, capabilities: await platform.probe(image) });
-  }
+  const targets: RunTarget[] = prepared.map((t) => ({
+    platform: t.platform,
+    image: t.image,
+    capabilities: t.capabilities,
+    arch: t.target.arch,
+    rootfs: [],
+    cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
+  }));
   const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
   const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
@@ -90,7 +100,6 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     targets,
     skipped,
     reporter,
-    slots: flags.slots ?? defaultSlots(),
     repeat: flags.repeat,
     retries: flags.retries,
     infraRetries: flags.infraRetries,
@@ -100,12 +109,13 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
         ? DEFAULT_TIMEOUTS
         : { ...DEFAULT_TIMEOUTS, readyMs: flags.bootTimeout * 1000, agentMs: Math.min(DEFAULT_TIMEOUTS.agentMs, flags.bootTimeout * 1000) },
     stopped: () => reaper.stopped,
-    ownTestsImage: (c, target) => ownTestsImage(c, target.platform.arch, flags.cache),
+    signal: reaper.signal,
+    ownTestsImage: (c, target) => ownTestsImage(c, target, flags.cache),
   });
   // A report that could not be written loses results: that is an infrastructure error whatever the tests said.
   for (const failure of mux.errors()) {
     terminal.write(`harness: reporter ${failure.reporter} failed in ${failure.hook}: ${String(failure.error)}\n`);
-    summary.exitCode = EXIT.infra;
+    summary.exitCode = 3;
   }
   if (flags.history !== false) {
     const records = toRunRecords(summary, startedAt, flags.revision ?? runId, await targetFacts(targets));
@@ -120,14 +130,34 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   return summary;
 }
 
+function knownArches(platforms: Platform[]) {
+  return [...new Set(platforms.flatMap((p) => (p.arch ? [p.arch] : [])))];
+}
+
+/** The image a platform runs: the user's `--image`, the bundled one for its arch, or the host as it is. */
+async function prepare(platform: Platform, flags: RunFlags): Promise<Prepared> {
+  let image: Image;
+  if (platform.runs === 'host') {
+    image = { kind: 'host', name: 'host' };
+  } else {
+    if (!platform.arch) throw new UsageError('--platform', `${platform.name} boots a kernel but names no arch`);
+    image = flags.image ? await openImage(flags.image, '--image') : await bundledImage(platform.arch, 'harness', flags.cache, 'fixtures');
+    // A wrong-arch kernel or a damaged initrd is bad input: say so before anything boots.
+    await checkImage(image, platform.arch, flags.image ? '--image' : 'fixtures');
+  }
+  const capabilities = await platform.probe(image);
+  const arch = capabilities.arch ?? platform.arch ?? 'unknown';
+  return { platform, image, capabilities, target: { name: platform.name, kind: platform.kind, arch } };
+}
+
 /** Per target, what the history needs beyond results: the probe's fingerprint and the image's sizes. */
 async function targetFacts(targets: RunTarget[]): Promise<TargetFacts[]> {
   const facts: TargetFacts[] = [];
   for (const t of targets) {
     const caps = t.capabilities;
-    if (!caps.fingerprint) continue;
+    if (!caps.fingerprint || t.arch === 'unknown' || t.image.kind !== 'kernel') continue;
     const { sizes, identity } = await measureImage(t.image);
-    facts.push({ platform: t.platform.name, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
+    facts.push({ platform: t.platform.name, arch: t.arch, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
   }
   return facts;
 }
@@ -137,14 +167,11 @@ function withTimeout(c: CaseDef, timeoutSeconds: number | undefined): CaseDef {
 }
 
 /** `image: fixture:<name>` names a bundled image for the target's arch; anything else is a prefix. */
-async function ownTestsImage(c: CaseDef, arch: Arch, cache: string | undefined) {
+async function ownTestsImage(c: CaseDef, target: RunTarget, cache: string | undefined): Promise<Image> {
   const ref = c.image;
   if (!ref) throw new UsageError(c.file, 'image-runs-own-tests needs an image');
-  if (ref.startsWith('fixture:')) {
-    const name = ref.slice('fixture:'.length);
-    if (!(FIXTURE_NAMES as readonly string[]).includes(name)) throw new UsageError(c.file, `image: no bundled fixture "${name}" (have ${FIXTURE_NAMES.join(', ')})`);
-    return openImage(fixturePrefix(arch, name as FixtureName, cache), c.file);
-  }
+  if (target.arch === 'unknown') throw new UsageError(c.file, `${target.platform.name} has no known arch to pick an image for`);
+  if (ref.startsWith('fixture:')) return bundledImage(target.arch, ref.slice('fixture:'.length), cache, c.file);
   return openImage(ref, c.file);
 }
 

@@ -38,15 +38,40 @@ afterEach(() => {
 });
 
 describe('HistoryStore.open', () => {
-  it('creates the folder and a version 1 schema in WAL mode', () => {
+  it('creates the folder and a version 2 schema in WAL mode', () => {
     const path = join(dir, 'nested', 'deeper', 'history.sqlite');
     HistoryStore.open(path).close();
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual(['boots', 'cases', 'runs']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('renames the platforms of a version 1 history to qemu:<arch>, so old nights keep their baseline', () => {
+    const path = join(dir, 'v1.sqlite');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE runs (run_id TEXT NOT NULL, platform TEXT NOT NULL, revision TEXT NOT NULL,
+        started_at TEXT NOT NULL, arch TEXT NOT NULL, fingerprint_key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        image TEXT NOT NULL, sizes TEXT NOT NULL, PRIMARY KEY (run_id, platform));
+      CREATE TABLE boots (run_id TEXT NOT NULL, platform TEXT NOT NULL, seq INTEGER NOT NULL, boot_id TEXT NOT NULL,
+        phases TEXT NOT NULL, guest_clock TEXT NOT NULL, PRIMARY KEY (run_id, platform, seq));
+      CREATE TABLE cases (run_id TEXT NOT NULL, platform TEXT NOT NULL, seq INTEGER NOT NULL, case_id TEXT NOT NULL,
+        outcome TEXT NOT NULL, duration_ms REAL NOT NULL, PRIMARY KEY (run_id, platform, seq));
+      INSERT INTO runs VALUES ('r1', 'qemu-arm64', 'rev', '2025-01-01T00:00:00.000Z', 'arm64', 'k', '{}', '{}', '{}');
+      INSERT INTO cases VALUES ('r1', 'qemu-arm64', 0, 'c', 'pass', 1);
+      INSERT INTO runs VALUES ('r1', 'board:x', 'rev', '2025-01-01T00:00:00.000Z', 'arm64', 'k', '{}', '{}', '{}');
+      PRAGMA user_version = 1;`);
+    old.close();
+    store('v1.sqlite').close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.prepare('SELECT platform FROM runs ORDER BY platform').pluck().all()).toEqual(['board:x', 'qemu:arm64']);
+      expect(db.prepare('SELECT platform FROM cases').pluck().all()).toEqual(['qemu:arm64']);
     } finally {
       db.close();
     }
@@ -73,7 +98,7 @@ describe('HistoryStore.open', () => {
     db.close();
     const error = usageError(() => HistoryStore.open(path));
     expect(error.where).toBe(path);
-    expect(error.problem).toBe('history schema v7 is newer than this harness understands (v1)');
+    expect(error.problem).toBe('history schema v7 is newer than this harness understands (v2)');
     const after = new Database(path, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(7);
     after.close();
@@ -215,7 +240,7 @@ describe('HistoryStore export and import', () => {
 
     it.each([
       ['a missing field', (file: any) => delete file.runs[0].sizes.total, 'runs[0].sizes.total', 'required'],
-      ['an unknown phase', (file: any) => (file.runs[1].boots[0].phases.bios = 3), 'runs[1].boots[0].phases.bios', /^"bios" is not one of spawn, firstByte/],
+      ['an unknown phase', (file: any) => (file.runs[1].boots[0].phases.bios = 3), 'runs[1].boots[0].phases.bios', /^"bios" is not one of spawn, connect, firstByte/],
       ['an unknown key', (file: any) => (file.runs[0].colour = 'red'), 'runs[0]', 'unknown key colour'],
       ['a bad component size', (file: any) => (file.runs[0].sizes.components['containers/base'] = -1), 'runs[0].sizes.components["containers/base"]', /greater than or equal to 0/],
       ['a time that is not canonical', (file: any) => (file.runs[0].startedAt = '2025-01-02T02:00:00Z'), 'runs[0].startedAt', /as Date#toISOString writes it/],

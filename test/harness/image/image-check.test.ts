@@ -10,7 +10,7 @@ import { fixtureImageFiles } from '../../../fixtures/paths.js';
 import { checkImage, kernelArch } from '../../../harness/image/image-check.js';
 import { UsageError } from '../../../harness/model/errors.js';
 import { ARCHES } from '../../../harness/model/types.js';
-import type { Image } from '../../../platforms/platform.js';
+import type { KernelImage as Image } from '../../../platforms/platform.js';
 import { makeElf } from '../../support/make-elf.js';
 
 let dir: string;
@@ -97,7 +97,7 @@ describe('kernelArch', () => {
 
 describe('checkImage', () => {
   async function image(kernel: Buffer, initrd: Buffer): Promise<Image> {
-    return { name: 'img', kernel: await file('img-kernel', kernel), initrd: await file('img-initrd.img', initrd), cmdline: '' };
+    return { kind: 'kernel', name: 'img', kernel: await file('img-kernel', kernel), initrd: await file('img-initrd.img', initrd), cmdline: '' };
   }
   const cpio = () => new CpioBuilder().file('init', '#!/bin/sh\n', 0o755).file('bin/busybox', noise(20_000)).toBuffer();
 

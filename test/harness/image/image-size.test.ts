@@ -9,7 +9,7 @@ import { CpioBuilder, concatInitrd, gzipInitrd, readCpio } from '../../../harnes
 import { fixtureImageFiles } from '../../../fixtures/paths.js';
 import { UsageError } from '../../../harness/model/errors.js';
 import { measureImage } from '../../../harness/image/image-size.js';
-import type { Image } from '../../../platforms/platform.js';
+import type { KernelImage as Image } from '../../../platforms/platform.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -35,7 +35,7 @@ async function image(initrd: Buffer, kernel: Buffer = Buffer.from('kernel'), cmd
   const prefix = join(dir, 'img');
   await writeFile(`${prefix}-kernel`, kernel);
   await writeFile(`${prefix}-initrd.img`, initrd);
-  return { name: 'img', kernel: `${prefix}-kernel`, initrd: `${prefix}-initrd.img`, cmdline };
+  return { kind: 'kernel', name: 'img', kernel: `${prefix}-kernel`, initrd: `${prefix}-initrd.img`, cmdline };
 }
 
 async function usageError(promise: Promise<unknown>): Promise<UsageError> {
@@ -238,7 +238,7 @@ describe('measureImage', () => {
 
   const fixture = fixtureImageFiles('x86_64', 'harness');
   it.skipIf(!existsSync(fixture.initrd) || !existsSync(fixture.kernel))('measures the bundled x86_64 harness image', async () => {
-    const { sizes } = await measureImage({ name: 'harness', kernel: fixture.kernel, initrd: fixture.initrd, cmdline: '' });
+    const { sizes } = await measureImage({ kind: 'kernel', name: 'harness', kernel: fixture.kernel, initrd: fixture.initrd, cmdline: '' });
     const initrd = readFileSync(fixture.initrd);
     expect(Object.keys(sizes.components)).toEqual(expect.arrayContaining(['containers/base', 'runtime', 'modules', 'busybox', 'init']));
     expect(sum(sizes.components)).toBe(sizes.initrdUncompressed);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSlots, planSessions } from '../../../harness/plan/plan.js';
+import { planSessions } from '../../../harness/plan/plan.js';
 import type { CaseDef } from '../../../harness/model/types.js';
 
 function c(id: string, extra: Partial<CaseDef> = {}): CaseDef {
   return {
     id, dir: `/c/${id}`, file: `/c/${id}/case.yaml`, name: id, summary: id, labels: [], arch: ['x86_64'], platforms: ['qemu'],
-    timeoutMs: 1000, freshMachine: false, imageRunsOwnTests: false, containers: [], files: [], ...extra,
+    timeoutMs: 1000, freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], containers: [], files: [], ...extra,
   };
 }
 
@@ -25,15 +25,14 @@ describe('planSessions', () => {
     expect(sessions.map((s) => s.target)).toEqual([0, 0, 0, 1]);
   });
 
+  it('gives a privileged case, or one asking for capabilities, a boot of its own', () => {
+    const sessions = planSessions([
+      { arch: 'x86_64', cases: [c('a'), c('priv', { privileged: true }), c('caps', { capabilities: ['CAP_NET_ADMIN'] }), c('b')] },
+    ]);
+    expect(sessions.map((s) => s.cases.map((x) => x.id))).toEqual([['a', 'b'], ['priv'], ['caps']]);
+  });
+
   it('plans no boot for a target without cases', () => {
     expect(planSessions([{ arch: 's390x', cases: [] }])).toEqual([]);
-  });
-});
-
-describe('defaultSlots', () => {
-  it('is bounded by cores and by memory, and is at least one', () => {
-    expect(defaultSlots(2, 24 * 2 ** 30)).toBe(2);
-    expect(defaultSlots(16, 3 * 2 ** 30)).toBe(3);
-    expect(defaultSlots(4, 2 ** 29)).toBe(1);
   });
 });

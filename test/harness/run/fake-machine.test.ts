@@ -32,7 +32,7 @@ function consoleLine(m: FakeMachine, test: (line: string) => boolean): Promise<s
 function decoded(m: FakeMachine, stream: 'console' | 'channel'): FrameEvent[] {
   const decoder = new FrameDecoder(NONCE);
   const events: FrameEvent[] = [];
-  (stream === 'console' ? m.console : m.channel()!).onData((chunk) => events.push(...decoder.push(chunk)));
+  (stream === 'console' ? m.console : m.agent.kind === 'typed' ? m.agent.channel! : m.console).onData((chunk) => events.push(...decoder.push(chunk)));
   return events;
 }
 
@@ -43,7 +43,7 @@ async function startAgent(m: FakeMachine, want: string): Promise<void> {
   await m.console.write('stty -echo; dmesg -n 1; PS1= PS2=; echo harness-""bootstrapped\n');
   await bootstrapped;
   await m.console.write(`cat > /tmp/harness-agent.sh <<'HARNESS_AGENT_EOF'\n${AGENT}HARNESS_AGENT_EOF\n`);
-  await m.console.write(`exec sh /tmp/harness-agent.sh "${NONCE.slice(0, 8)}""${NONCE.slice(8)}" ${want}\n`);
+  await m.console.write(`exec sh /tmp/harness-agent.sh chan=${want} bye=poweroff state=/run/harness\n${NONCE}\n`);
 }
 
 async function until(test: () => boolean): Promise<void> {
@@ -51,7 +51,7 @@ async function until(test: () => boolean): Promise<void> {
 }
 
 describe('FakeMachine', () => {
-  it('boots after the caller has subscribed, stamping spawn and firstByte like the QEMU platform', async () => {
+  it('boots after the caller has subscribed, stamping spawn like the QEMU platform (the core stamps firstByte)', async () => {
     const phases: Array<[PhaseName, number]> = [];
     const m = await machine({ onPhase: (phase, atMs) => phases.push([phase, atMs]) });
     const lines: string[] = [];
@@ -62,8 +62,10 @@ describe('FakeMachine', () => {
     expect(lines[0]).toMatch(/^\[ {4}0\.000000\] Linux version 6\.1\.0/);
     expect(lines).toContain('[    1.200000] Run /init as init process');
     expect(lines.at(-1)).toBe('harness-init: ready');
-    expect(phases.map(([p]) => p)).toEqual(['spawn', 'firstByte']);
-    await m.shutdown('test');
+    expect(phases.map(([p]) => p)).toEqual(['spawn']);
+    const first = await new Promise<number>((resolve) => m.console.log.onFirstByte(resolve));
+    expect(first).toBeGreaterThan(0);
+    await m.end('test');
     expect(readFileSync(m.console.log.path, 'utf8')).toMatch(/harness-init: ready\r\n\/ # $/);
   });
 
@@ -86,7 +88,7 @@ describe('FakeMachine', () => {
       'harness-bootstrapped',
       'typed-blind',
     ]);
-    await m.shutdown('test');
+    await m.end('test');
   });
 
   it('says hello over the console, in CRLF frames, with the CRC of the agent text it received', async () => {
@@ -101,11 +103,11 @@ describe('FakeMachine', () => {
     expect(frames).toHaveLength(1);
     expect(frames[0]!.kind).toBe('hello');
     expect(frames[0]!.payload.toString()).toBe(
-      `agent=${crc32(AGENT).toString(16).padStart(8, '0')}\nruntime=fake\nkernel=6.1.0\narch=x86_64\nchannel=console`,
+      `agent=${crc32(AGENT).toString(16).padStart(8, '0')}\nruntime=fake\nkernel=6.1.0\narch=x86_64\nchannel=console\nuserns=1\nisolation=full`,
     );
     expect(m.files.get('/tmp/harness-agent.sh')).toBe(AGENT);
     expect(Buffer.concat(raw).toString()).toMatch(new RegExp(`${NONCE} 0 hello \\S+ [0-9a-f]{8}\\r\\n$`));
-    await m.shutdown('test');
+    await m.end('test');
   });
 
   it('runs scripted cases on the channel, with LF frames, and reproduces damage and loss', async () => {
@@ -124,34 +126,35 @@ describe('FakeMachine', () => {
     });
     const events = decoded(m, 'channel');
     const raw: Buffer[] = [];
-    m.channel()!.onData((chunk) => raw.push(chunk));
-    await startAgent(m, 'harness.0');
+    const channel = m.agent.kind === 'typed' ? m.agent.channel! : undefined;
+    channel!.onData((chunk) => raw.push(chunk));
+    await startAgent(m, 'virtio:harness.0');
     await until(() => events.length === 1);
-    await m.channel()!.write('run one main 5\n');
+    await channel!.write('run 1 one main 5\n');
     await until(() => m.frames.length === 7);
 
-    expect(m.runs).toEqual([{ caseId: 'one', container: 'main', timeoutSecs: 5 }]);
+    expect(m.runs).toEqual([{ unit: 1, caseId: 'one', container: 'main', timeoutSecs: 5 }]);
     expect(events.map((e) => (e.type === 'frame' ? `${e.frame.kind} ${e.frame.payload.toString()}` : e.type === 'error' ? `error ${e.reason}` : 'noise'))).toEqual([
       expect.stringMatching(/^hello agent=/),
-      'case-begin one main',
+      'case-begin 1 one main',
       'stdout a',
       'error crc', // b, damaged
       'error gap', // c was lost: d comes with the wrong seq
-      'exit 0', // a script that ends without exit exits 0
+      'exit 1 0', // a script that ends without exit exits 0
     ]);
     expect(m.frames.map((f) => f.fate)).toEqual(['sent', 'sent', 'sent', 'corrupted', 'dropped', 'sent', 'sent']);
     expect(Buffer.concat(raw).toString()).not.toContain('\r');
-    await m.shutdown('test');
+    await m.end('test');
   });
 
   it('shuts down once, whatever it is asked, and writes nothing to its closed log afterwards', async () => {
     const m = await machine({ channel: true });
-    const first = m.shutdown('one');
-    const second = m.shutdown('two');
+    const first = m.end('one');
+    const second = m.end('two');
     const [a, b] = await Promise.all([first, second]);
 
     expect(a).toBe(b);
-    expect(a).toMatchObject({ clean: false, signal: 'SIGTERM' });
+    expect(a).toMatchObject({ clean: false, detail: 'fake killed by SIGTERM' });
     await expect(m.exited).resolves.toBe(a);
     expect(m.shutdowns).toEqual(['one', 'two']);
     // The boot script was still pending: it must not write to the closed log.

@@ -168,10 +168,10 @@ describe.each([
     expect(dies).toMatchObject({ outcome: 'error', errorClass: 'boot' });
     expect(dies.reason).toMatch(/^the guest stopped unexpectedly/);
     // The platform's last word is kept with the reason.
-    expect(run.boot.reason).toBe('the guest stopped unexpectedly (QEMU was killed by SIGKILL) (qemu-system-x86_64: terminating on signal 9)');
+    expect(run.boot.reason).toBe('the guest stopped unexpectedly (fake killed by SIGKILL) (qemu-system-x86_64: terminating on signal 9)');
     expectNotRun(run, ['later'], 'boot');
     expectBootFailed(run, 'boot');
-    await expect(run.machine.exited).resolves.toMatchObject({ clean: false, signal: 'SIGKILL' });
+    await expect(run.machine.exited).resolves.toMatchObject({ clean: false, detail: 'fake killed by SIGKILL' });
   });
 
   it('gives up on a case that hangs past its timeout and the grace, as a timeout', async () => {
@@ -192,7 +192,7 @@ describe.each([
     expect(hangs.reason).toMatch(/^timed out waiting for case hangs\/main to finish/);
     // The host waited for the case's timeout plus the grace before it gave up.
     expect(hangs.durationMs).toBeGreaterThanOrEqual(200 + SMALL_TIMEOUTS.caseGraceMs - 20);
-    expect(run.machine.runs).toEqual([{ caseId: 'hangs', container: 'main', timeoutSecs: 1 }]);
+    expect(run.machine.runs).toEqual([{ unit: 1, caseId: 'hangs', container: 'main', timeoutSecs: 1 }]);
     expectNotRun(run, ['later'], 'timeout');
     expectBootFailed(run, 'timeout');
     expect(performance.now() - started).toBeLessThan(2000);
@@ -238,9 +238,29 @@ describe('runSession when the agent misbehaves', () => {
   it('refuses an agent that arrived damaged over the console', async () => {
     const run = await runFakeSession([fakeCase('one')], { channel: true, damageAgent: true, cases: { one: passes } });
 
-    expect(run.boot.reason).toMatch(/^the agent arrived damaged over the console \(crc32 [0-9a-f]{8}, sent [0-9a-f]{8}\)$/);
+    expect(run.boot.reason).toMatch(/^the agent arrived damaged \(crc32 [0-9a-f]{8}, sent [0-9a-f]{8}\)$/);
     expectNotRun(run, ['one'], 'infra');
     expectBootFailed(run, 'infra');
     expect(run.machine.runs).toEqual([]);
+  });
+
+  // A result belongs to the case the host asked for, or it is no result at all.
+  it('refuses a case-begin that names another case than the one asked for, and forges nothing', async () => {
+    const run = await runFakeSession([fakeCase('asked'), fakeCase('later')], {
+      channel: true,
+      beginAs: (unit, caseId, container) => (caseId === 'asked' ? `${unit} later ${container}` : `${unit} ${caseId} ${container}`),
+      cases: { asked: passes, later: passes },
+    });
+
+    expect(resultOf(run, 'asked')).toMatchObject({ outcome: 'error', errorClass: 'infra' });
+    expect(resultOf(run, 'asked').reason).toContain('the agent began "1 later main", not the asked-for "1 asked main"');
+    expectNotRun(run, ['later'], 'infra');
+  });
+
+  it('refuses an exit frame for another unit than the running one', async () => {
+    const run = await runFakeSession([fakeCase('one')], { channel: true, exitUnit: (unit) => unit + 1, cases: { one: passes } });
+
+    expect(resultOf(run, 'one')).toMatchObject({ outcome: 'error', errorClass: 'infra' });
+    expect(resultOf(run, 'one').reason).toContain('exit frame "2 0" does not belong to unit 1');
   });
 });

@@ -38,7 +38,7 @@ describe('runSession on a fake guest', () => {
       ['beta', 'pass'],
     ]);
     const alpha = resultOf(run, 'alpha');
-    expect(alpha).toMatchObject({ name: 'case alpha', platform: 'fake-x86_64', arch: 'x86_64', bootId: 'x86_64-0-0', attempts: 1 });
+    expect(alpha).toMatchObject({ name: 'case alpha', platform: 'fake:x86_64', arch: 'x86_64', bootId: 'x86_64-0-0', attempts: 1, isolation: 'full', privileged: false });
     expect(alpha.errorClass).toBeUndefined();
     expect(alpha.containers).toHaveLength(1);
     expect(alpha.containers[0]).toMatchObject({ name: 'main', exitCode: 0, timedOut: false, stdout: tapPass('alpha'), stderr: '' });
@@ -62,16 +62,16 @@ describe('runSession on a fake guest', () => {
       '8 exit channel sent',
       '9 bye channel sent',
     ]);
-    expect(run.machine.typedOnChannel).toEqual(['run alpha main 1\n', 'run beta main 1\n', 'bye\n']);
+    expect(run.machine.typedOnChannel).toEqual(['run 1 alpha main 1\n', 'run 2 beta main 1\n', 'bye\n']);
 
     expect(run.boot).toMatchObject({
       id: 'x86_64-0-0',
-      platform: 'fake-x86_64',
+      platform: 'fake:x86_64',
       arch: 'x86_64',
       accel: 'fake',
       caseIds: ['alpha', 'beta'],
       outcome: 'ok',
-      guest: { runtime: 'fake', kernel: '6.1.0', arch: 'x86_64', channel: '/dev/vport1p1' },
+      guest: { runtime: 'fake', kernel: '6.1.0', arch: 'x86_64', channel: '/dev/vport1p1', isolation: 'full', userns: true },
     });
     expect(run.boot.errorClass).toBeUndefined();
     expect(run.boot.reason).toBeUndefined();
@@ -103,7 +103,7 @@ describe('runSession on a fake guest', () => {
     expect(run.reporter.events.at(-1)).toMatchObject({ hook: 'onBootEnd', record: run.boot });
 
     // The guest powered itself off after bye; the session still shut the machine down once.
-    await expect(run.machine.exited).resolves.toMatchObject({ clean: true, exitCode: 0 });
+    await expect(run.machine.exited).resolves.toMatchObject({ clean: true, detail: 'fake powered off' });
     expect(run.machine.shutdowns).toEqual(['session end']);
     const log = readFileSync(run.boot.consoleLog, 'utf8');
     expect(log).toContain('Linux version 6.1.0');
@@ -137,7 +137,7 @@ describe('runSession on a fake guest', () => {
 
         expect(run.machine.agentOn).toBe('console');
         expect(run.machine.frames.every((f) => f.via === 'console' && f.fate === 'sent')).toBe(true);
-        expect(run.machine.typedOnConsole.slice(-3)).toEqual(['run noisy main 1\n', 'run after main 1\n', 'bye\n']);
+        expect(run.machine.typedOnConsole.slice(-3)).toEqual(['run 1 noisy main 1\n', 'run 2 after main 1\n', 'bye\n']);
         expect(run.boot.guest).toMatchObject({ runtime: 'fake', channel: 'console' });
 
         const noisy = resultOf(run, 'noisy');
@@ -163,9 +163,9 @@ describe('runSession on a fake guest', () => {
     expect(resultOf(run, 'fallback').outcome).toBe('pass');
     expect(run.machine.agentOn).toBe('console');
     // The host asked for its port; the commands then followed the agent to the console.
-    expect(run.machine.typedOnConsole.find((t) => t.startsWith('exec sh '))).toMatch(/ harness\.0\n$/);
+    expect(run.machine.typedOnConsole.find((t) => t.startsWith('exec sh '))).toMatch(/ chan=virtio:harness\.0 /);
     expect(run.machine.typedOnChannel).toEqual([]);
-    expect(run.machine.typedOnConsole.slice(-2)).toEqual(['run fallback main 1\n', 'bye\n']);
+    expect(run.machine.typedOnConsole.slice(-2)).toEqual(['run 1 fallback main 1\n', 'bye\n']);
     expect(run.boot.guest?.channel).toBe('console');
   });
 

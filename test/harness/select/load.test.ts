@@ -59,6 +59,8 @@ describe('loadCase', () => {
       timeoutMs: 60_000,
       freshMachine: false,
       imageRunsOwnTests: false,
+      privileged: false,
+      capabilities: [],
       containers: [{ name: 'probe', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
       files: ['alias.sh', 'lib/a.sh', 'lib/z.sh', 'test.sh'],
     });

@@ -16,10 +16,27 @@ describe('checkCaseFile', () => {
         timeoutMs: 60_000,
         freshMachine: false,
         imageRunsOwnTests: false,
+        privileged: false,
+        capabilities: [],
         image: undefined,
         containers: [{ name: 'probe', rootfs: 'base', run: ['/bin/sh', '-c', '/case/test.sh'], env: {} }],
       },
     });
+  });
+
+  it('reads privileged and capabilities, keeping only what goes beyond the default profile', () => {
+    const check = checkCaseFile({ summary: 'x', privileged: true, capabilities: ['CAP_NET_ADMIN', 'CAP_CHOWN'], containers: [{ name: 'a', run: 'x' }] });
+    expect(check).toMatchObject({ ok: true, value: { privileged: true, capabilities: ['CAP_NET_ADMIN'] } });
+  });
+
+  it('refuses a capability Linux does not have, and one listed twice', () => {
+    const check = checkCaseFile({ summary: 'x', capabilities: ['NET_ADMIN', 'CAP_SYS_ADMIN', 'CAP_SYS_ADMIN'], containers: [{ name: 'a', run: 'x' }] });
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['capabilities.0', '"NET_ADMIN" is not a Linux capability (write it as CAP_NET_ADMIN)'],
+      ['capabilities.2', '"CAP_SYS_ADMIN" is listed twice'],
+    ]);
   });
 
   it('keeps an argv list and reads every key', () => {

@@ -16,33 +16,48 @@ function def(id: string, fields: Partial<CaseDef> = {}): CaseDef {
     timeoutMs: 60_000,
     freshMachine: false,
     imageRunsOwnTests: false,
+    privileged: false,
+    capabilities: [],
     containers: [],
     files: [],
     ...fields,
   };
 }
 
-const qemu: CaseFilter = { arches: ['x86_64'], platformKind: 'qemu' };
+const qemu: CaseFilter = { targets: [{ name: 'qemu:x86_64', kind: 'qemu', arch: 'x86_64' }] };
 
 function ids(cases: CaseDef[], filter: CaseFilter): string[] {
   return selectCases(cases, filter).selected.map((s) => s.case.id);
 }
 
 describe('selectCases', () => {
-  it('selects each case once per architecture it supports and says why the others are out', () => {
+  it('selects each case once per platform whose kind and arch it allows, and says why the others are out', () => {
     const both = def('both');
     const s390 = def('s390-only', { arch: ['s390x'] });
     const sshOnly = def('ssh-only', { platforms: ['ssh'] });
-    const result = selectCases([both, s390, sshOnly], { arches: ['x86_64', 's390x', 'x86_64'], platformKind: 'qemu' });
+    const x86 = { name: 'qemu:x86_64', kind: 'qemu', arch: 'x86_64' } as const;
+    const s390x = { name: 'qemu:s390x', kind: 'qemu', arch: 's390x' } as const;
+    const host = { name: 'ssh:root@h:22', kind: 'ssh', arch: 'arm64' } as const;
+    const result = selectCases([both, s390, sshOnly], { targets: [x86, s390x, host] });
     expect(result.selected).toEqual([
-      { case: both, arch: 'x86_64', platform: 'qemu' },
-      { case: both, arch: 's390x', platform: 'qemu' },
-      { case: s390, arch: 's390x', platform: 'qemu' },
+      { case: both, target: x86 },
+      { case: both, target: s390x },
+      { case: both, target: host },
+      { case: s390, target: s390x },
+      { case: sshOnly, target: host },
     ]);
     expect(result.skipped).toEqual([
-      { caseId: 's390-only', reason: 'arch x86_64 not in [s390x]' },
-      { caseId: 'ssh-only', reason: 'platform qemu not in [ssh]' },
+      { caseId: 's390-only', platform: 'qemu:x86_64', reason: 'arch x86_64 not in [s390x]' },
+      { caseId: 's390-only', platform: 'ssh:root@h:22', reason: 'arch arm64 not in [s390x]' },
+      { caseId: 'ssh-only', platform: 'qemu:x86_64', reason: 'platform qemu not in [ssh]' },
+      { caseId: 'ssh-only', platform: 'qemu:s390x', reason: 'platform qemu not in [ssh]' },
     ]);
+  });
+
+  it('selects every case of its kind for a host of unknown arch, so each reports why it could not run', () => {
+    const host = { name: 'ssh:root@gone:22', kind: 'ssh', arch: 'unknown' } as const;
+    const result = selectCases([def('a', { arch: ['s390x'] })], { targets: [host] });
+    expect(result.selected).toEqual([{ case: expect.objectContaining({ id: 'a' }), target: host }]);
   });
 
   it('matches --grep case-insensitively against id, name and summary', () => {

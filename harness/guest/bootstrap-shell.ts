@@ -1,0 +1,52 @@
+import type { BootWatch } from '../boot/boot-watch.js';
+import { TimeoutError } from '../model/errors.js';
+import type { Console, ConsoleLogin } from '../../platforms/platform.js';
+
+/** Prompts end a line without a newline, so they are looked for in the console's unfinished tail. */
+const LOGIN_PROMPT = /login:\s*$/i;
+const PASSWORD_PROMPT = /password:\s*$/i;
+const PROMPT_TAIL_BYTES = 256;
+
+/** Resolves when the console's latest bytes end with `prompt`. */
+function awaitPrompt(console: Console, prompt: RegExp, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let tail = '';
+    const timer = setTimeout(() => {
+      off();
+      reject(new TimeoutError(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const off = console.onData((chunk) => {
+      tail = (tail + chunk.toString('latin1')).slice(-PROMPT_TAIL_BYTES);
+      if (prompt.test(tail)) {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Logs in at a console's login prompt; the password is typed, never echoed into the log by us. */
+export async function consoleLogin(console: Console, login: ConsoleLogin, timeoutMs: number): Promise<void> {
+  // A prompt printed before we listened is asked for again by an empty line.
+  const prompt = awaitPrompt(console, LOGIN_PROMPT, timeoutMs, 'the login prompt');
+  await console.write('\n');
+  await prompt;
+  const password = login.password === undefined ? undefined : awaitPrompt(console, PASSWORD_PROMPT, timeoutMs, 'the password prompt');
+  await console.write(`${login.user}\n`);
+  if (password) {
+    await password;
+    await console.write(`${login.password}\n`);
+  }
+}
+
+/**
+ * Turns echo off before anything else is typed: an echoed line would otherwise fill the console log
+ * with the agent's text. The marker is split by quotes so its echo never matches.
+ */
+export async function bootstrapShell(console: Console, watch: BootWatch, timeoutMs: number): Promise<void> {
+  const seen = watch.waitForLine((line) => line.includes('harness-bootstrapped'), timeoutMs, 'the console shell to accept commands');
+  // Empty prompts keep the heredoc that follows from filling the console log with "> ".
+  await console.write('stty -echo; dmesg -n 1; PS1= PS2=; echo harness-""bootstrapped\n');
+  await seen;
+}

@@ -1,0 +1,68 @@
+/**
+ * Platform names → platforms. The core reaches every platform through here and platform.ts, so a
+ * new kind is one factory in this list and one folder under platforms/.
+ */
+import { UsageError } from '../harness/model/errors.js';
+import type { Reaper } from '../harness/lifecycle/reaper.js';
+import type { PlatformKind } from '../harness/model/types.js';
+import type { Platform } from './platform.js';
+import { qemuFactory } from './qemu/index.js';
+
+/** A `harness run` option that belongs to one platform kind, in commander's notation. */
+export interface PlatformOption {
+  flags: string;
+  description: string;
+  default?: string | boolean;
+}
+
+export interface PlatformContext {
+  reaper: Reaper;
+  cacheDir: string;
+  /** Every platform option's value, by commander's camelCase name; each factory validates its own. */
+  options: Readonly<Record<string, unknown>>;
+  /** `--slots`: sessions at once per platform capacity (CPU slots, one SSH host). */
+  slots?: number;
+  /** One value per key for the whole run, shared by every platform made in it (QEMU's CPU slots). */
+  shared<T>(key: string, make: () => T): T;
+}
+
+export interface PlatformFactory {
+  kind: PlatformKind;
+  /** The name forms this factory takes, for help and errors. */
+  forms: string[];
+  options: PlatformOption[];
+  /** The platforms one name makes, or undefined when the name is not this factory's. */
+  create(name: string, context: PlatformContext): Platform[] | undefined;
+}
+
+export const FACTORIES: readonly PlatformFactory[] = [qemuFactory];
+
+export function platformForms(): string[] {
+  return FACTORIES.flatMap((f) => f.forms);
+}
+
+export function platformOptions(): PlatformOption[] {
+  return FACTORIES.flatMap((f) => f.options);
+}
+
+/**
+ * `--platform a,b,…`: kinds may be mixed (`qemu:arm64,ssh:root@host`); a platform named twice runs
+ * once. `where` names the flag or file that gave the list, for the error.
+ */
+export function createPlatforms(list: string, context: Omit<PlatformContext, 'shared'>, where = '--platform'): Platform[] {
+  const memo = new Map<string, unknown>();
+  const shared = <T>(key: string, make: () => T): T => {
+    if (!memo.has(key)) memo.set(key, make());
+    return memo.get(key) as T;
+  };
+  const full: PlatformContext = { ...context, shared };
+  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  if (!names.length) throw new UsageError(where, `no platform named; choose from ${platformForms().join(', ')}`);
+  const platforms = new Map<string, Platform>();
+  for (const name of names) {
+    const made = FACTORIES.map((f) => f.create(name, full)).find((p) => p !== undefined);
+    if (!made) throw new UsageError(where, `unknown platform "${name}"; choose from ${platformForms().join(', ')}`);
+    for (const p of made) if (!platforms.has(p.name)) platforms.set(p.name, p);
+  }
+  return [...platforms.values()];
+}
