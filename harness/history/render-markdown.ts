@@ -13,6 +13,7 @@ import {
   percentOf,
   platformsWorstFirst,
   runLabel,
+  utc,
   verdictWord,
 } from './render-format.js';
 import type { MetricComparison, PlatformComparison, RegressionReport } from './types.js';
@@ -28,10 +29,6 @@ function md(text: string): string {
     // GitHub never reads an underscore inside a word as emphasis; qemu_x86_64 stays unescaped.
     .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
     .replace(/\r?\n/g, ' ');
-}
-
-function utc(iso: string): string {
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 function row(m: MetricComparison, p: PlatformComparison): string {

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../lifecycle/write-atomic.js';
 import { stringify } from 'yaml';
 import { failedAsserts } from '../collect/tap.js';
 import type { CaseResult, Reporter, RunInfo, RunSummary } from '../model/types.js';

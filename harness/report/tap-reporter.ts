@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../lifecycle/write-atomic.js';
 import { stringify } from 'yaml';
 import type {
   CaseResult,

@@ -55,10 +55,11 @@ function lastLine(text: string): string {
 export async function cachedProbe(
   cacheFile: string,
   profile: ArchProfile,
+  qemuVersion: string,
   kernel: string,
   kernelDigest: string,
 ): Promise<AccelChoice> {
-  const version = (await execa(profile.binary, ['--version'], { reject: false })).stdout.split('\n')[0] ?? '';
+  const version = qemuVersion;
   const key = [profile.binary, version, release(), kernelDigest].join('|');
   let cache: Record<string, AccelChoice> = {};
   try {

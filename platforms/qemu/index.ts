@@ -54,8 +54,8 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
   const accelFor = (kernel: string) => {
     let choice = accelByKernel.get(kernel);
     if (!choice) {
-      choice = readFile(kernel).then((bytes) =>
-        cachedProbe(join(options.cacheDir, 'accel.json'), profile, kernel, createHash('sha256').update(bytes).digest('hex')),
+      choice = Promise.all([readFile(kernel), qemuVersion(profile.binary)]).then(([bytes, version]) =>
+        cachedProbe(join(options.cacheDir, 'accel.json'), profile, version ?? '', kernel, createHash('sha256').update(bytes).digest('hex')),
       );
       accelByKernel.set(kernel, choice);
     }
