@@ -92,6 +92,9 @@ export interface ContainerResult {
   /** Bounded copies for reports; the full streams are in the output folder. */
   stdout: string;
   stderr: string;
+  /** Paths of the full streams, for reports that link or read past the bounded copies. */
+  stdoutFile?: string;
+  stderrFile?: string;
 }
 
 export interface CaseResult {
@@ -112,6 +115,14 @@ export interface CaseResult {
   durationMs: number;
   attempts: number;
   containers: ContainerResult[];
+  /** The case's case.yaml (CaseDef.file), so annotations can point at it. */
+  file?: string;
+  /** The case's labels (CaseDef.labels), for filtering reports. */
+  labels?: string[];
+  /** Byte offsets into the boot's console log (BootRecord.consoleLog) covering the time the case ran. */
+  console?: { start: number; end: number };
+  privileged?: boolean;
+  isolation?: 'full' | 'reduced';
 }
 
 export type PhaseName =
