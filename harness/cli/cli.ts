@@ -73,7 +73,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--no-history', 'do not record the run')
     .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
     .action(async (opts: Omit<RunFlags, 'cache'>) => {
-      const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json'];
+      const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json', 'html'];
       const summary = await runCommand({ ...opts, reporter, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
       exit(summary.exitCode);
     });

@@ -18,16 +18,16 @@ describe('createReporters', () => {
   it('rejects an unknown name as a usage error on --reporter', () => {
     const attempt = () => createReporters(['human', 'htm'], opts);
     expect(attempt).toThrow(UsageError);
-    expect(attempt).toThrow('--reporter: unknown reporter "htm"; choose from human, tap, junit, json, github');
+    expect(attempt).toThrow('--reporter: unknown reporter "htm"; choose from human, tap, junit, json, html, github');
     expect(() => createReporters(['toString'], opts)).toThrow(UsageError);
   });
 });
 
 describe('defaultReporterNames', () => {
   it('adds github only inside GitHub Actions', () => {
-    expect(defaultReporterNames({})).toEqual(['human', 'tap', 'junit', 'json']);
-    expect(defaultReporterNames({ GITHUB_ACTIONS: 'false' })).toEqual(['human', 'tap', 'junit', 'json']);
-    expect(defaultReporterNames({ GITHUB_ACTIONS: 'true' })).toEqual(['human', 'tap', 'junit', 'json', 'github']);
+    expect(defaultReporterNames({})).toEqual(['human', 'tap', 'junit', 'json', 'html']);
+    expect(defaultReporterNames({ GITHUB_ACTIONS: 'false' })).toEqual(['human', 'tap', 'junit', 'json', 'html']);
+    expect(defaultReporterNames({ GITHUB_ACTIONS: 'true' })).toEqual(['human', 'tap', 'junit', 'json', 'html', 'github']);
   });
 
   it("takes the github reporter's workspace and summary file from GitHub's variables", () => {
