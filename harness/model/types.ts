@@ -98,6 +98,9 @@ export interface ContainerResult {
   /** Bounded copies for reports; the full streams are in the output folder. */
   stdout: string;
   stderr: string;
+  /** Paths of the full streams, for reports that link or read past the bounded copies. */
+  stdoutFile?: string;
+  stderrFile?: string;
 }
 
 export interface CaseResult {
@@ -118,6 +121,7 @@ export interface CaseResult {
   durationMs: number;
   attempts: number;
   containers: ContainerResult[];
+<<<<<<< HEAD
   /** The case.yaml it came from, for annotations. */
   file?: string;
   labels?: string[];
@@ -127,6 +131,16 @@ export interface CaseResult {
   isolation?: 'full' | 'reduced';
   /** Byte offsets into its boot's console log spanning the time it ran. */
   console?: { start: number; end: number };
+=======
+  /** The case's case.yaml (CaseDef.file), so annotations can point at it. */
+  file?: string;
+  /** The case's labels (CaseDef.labels), for filtering reports. */
+  labels?: string[];
+  /** Byte offsets into the boot's console log (BootRecord.consoleLog) covering the time the case ran. */
+  console?: { start: number; end: number };
+  privileged?: boolean;
+  isolation?: 'full' | 'reduced';
+>>>>>>> helper-d
 }
 
 export type PhaseName =

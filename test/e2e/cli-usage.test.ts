@@ -27,9 +27,9 @@ describe('the CLI on bad input (exit 2, nothing booted)', () => {
   });
 
   it('rejects an unknown reporter before booting anything', async () => {
-    const run = await harness(['run', '--platform', 'x86_64', '--reporter', 'html', '--grep', 'no-such-case', '--image', '/nonexistent/img']);
+    const run = await harness(['run', '--platform', 'x86_64', '--reporter', 'htm', '--grep', 'no-such-case', '--image', '/nonexistent/img']);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('--reporter: unknown reporter "html"');
+    expect(run.stderr).toContain('--reporter: unknown reporter "htm"');
   });
 
   it('rejects an image prefix whose files are missing', async () => {
