@@ -13,6 +13,7 @@ import { HarnessFailure, UsageError } from '../model/errors.js';
 import { Guardian } from '../lifecycle/guardian.js';
 import { Reaper } from '../lifecycle/reaper.js';
 import { EXIT } from '../model/types.js';
+import { defaultReporterNames } from '../report/index.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const nonNegativeInt = (value: string) => {
@@ -70,16 +71,10 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')
     .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
-<<<<<<< HEAD
     .action(async (opts: Omit<RunFlags, 'cache' | 'platformOptions'> & Record<string, unknown>) => {
-      const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json'];
+      const reporter = opts.reporter.length ? opts.reporter : defaultReporterNames(process.env);
       const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
       const summary = await runCommand({ ...opts, reporter, platformOptions, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
-=======
-    .action(async (opts: Omit<RunFlags, 'cache'>) => {
-      const reporter = opts.reporter.length ? opts.reporter : ['human', 'tap', 'junit', 'json', 'html'];
-      const summary = await runCommand({ ...opts, reporter, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
->>>>>>> helper-d
       exit(summary.exitCode);
     });
   // Each platform kind brings its own options; the core only passes them on.

@@ -121,7 +121,6 @@ export interface CaseResult {
   durationMs: number;
   attempts: number;
   containers: ContainerResult[];
-<<<<<<< HEAD
   /** The case.yaml it came from, for annotations. */
   file?: string;
   labels?: string[];
@@ -131,16 +130,6 @@ export interface CaseResult {
   isolation?: 'full' | 'reduced';
   /** Byte offsets into its boot's console log spanning the time it ran. */
   console?: { start: number; end: number };
-=======
-  /** The case's case.yaml (CaseDef.file), so annotations can point at it. */
-  file?: string;
-  /** The case's labels (CaseDef.labels), for filtering reports. */
-  labels?: string[];
-  /** Byte offsets into the boot's console log (BootRecord.consoleLog) covering the time the case ran. */
-  console?: { start: number; end: number };
-  privileged?: boolean;
-  isolation?: 'full' | 'reduced';
->>>>>>> helper-d
 }
 
 export type PhaseName =

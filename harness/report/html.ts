@@ -1,7 +1,7 @@
 import type { Reporter, RunInfo, RunSummary } from '../model/types.js';
 import { htmlReportData } from './html-data.js';
 import { renderHtmlPage } from './html-page.js';
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../lifecycle/write-atomic.js';
 
 export interface HtmlReporterOptions {
   /** report.html, replaced atomically when the run ends. */

@@ -6,7 +6,7 @@ import { UsageError } from '../../model/errors.js';
 import { checkImage } from '../../image/image-check.js';
 import { openImage } from '../../image/open-image.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
-import { checkReporterNames, createReporters } from '../../report/index.js';
+import { checkReporterNames, createReporters, githubOptionsFromEnv } from '../../report/index.js';
 import { RedactingReporter, redactor, secretsFrom } from '../../report/redact.js';
 import { JournalReporter } from '../../report/jsonl.js';
 import { ReporterMux } from '../../report/multiplexer.js';
@@ -89,11 +89,20 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     rootfs: [],
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
   }));
-  const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
   const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
+  const redact = redactor(secrets);
+  const reporters = createReporters(reporterNames, {
+    outDir,
+    write: terminal.write,
+    color: terminal.color,
+    live: terminal.live,
+    redact,
+    ...githubOptionsFromEnv(process.env),
+    summaryExtras: async () => ({ sizes: await imageSizes(targets) }),
+  });
   const mux = new ReporterMux([new JournalReporter(join(outDir, 'results.jsonl')), ...reporters]);
-  const reporter = new RedactingReporter(mux, redactor(secrets));
+  const reporter = new RedactingReporter(mux, redact);
   const summary = await runTargets({
     runId,
     outDir,
@@ -160,6 +169,13 @@ async function targetFacts(targets: RunTarget[]): Promise<TargetFacts[]> {
     facts.push({ platform: t.platform.name, arch: t.arch, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
   }
   return facts;
+}
+
+/** Per kernel-image target, what its image weighs, for the job summary. */
+async function imageSizes(targets: RunTarget[]) {
+  const sizes: Record<string, Awaited<ReturnType<typeof measureImage>>['sizes']> = {};
+  for (const t of targets) if (t.image.kind === 'kernel') sizes[t.platform.name] = (await measureImage(t.image)).sizes;
+  return sizes;
 }
 
 function withTimeout(c: CaseDef, timeoutSeconds: number | undefined): CaseDef {
