@@ -46,7 +46,10 @@ export function caseLine(result: CaseResult, c: ChalkInstance): string {
   const time = c.dim(`(${formatDuration(result.durationMs)}${attempts})`);
   const reason = result.outcome !== 'pass' && result.reason ? `: ${oneLine(result.reason)}` : '';
   const what = oneLine(`${result.platform} ${result.caseId}`);
-  return `${label(result, c)} ${what} ${time}${reason}`;
+  // A case that ran with more than the default profile, or without it, says so wherever it is read.
+  const marks = [result.privileged ? 'privileged' : '', result.isolation === 'reduced' ? 'isolation reduced' : ''].filter(Boolean);
+  const marked = marks.length ? ` ${c.yellow(`[${marks.join(', ')}]`)}` : '';
+  return `${label(result, c)} ${what}${marked} ${time}${reason}`;
 }
 
 /** Below a failed case's line: its failed asserts with their diagnostics, and the end of stderr. */
