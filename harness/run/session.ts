@@ -6,6 +6,7 @@ import { OutputCapture } from '../collect/capture.js';
 import { classify, InfraError, InternalError, TimeoutError } from '../model/errors.js';
 import { AgentLink, type LinkTimeouts } from '../guest/agent-link.js';
 import { casePayload } from '../guest/bundle.js';
+import { UART_UPLOAD } from '../guest/framed-upload.js';
 import { judgeContainers } from '../collect/outcome.js';
 import type { PlannedSession } from '../plan/plan.js';
 import { extractTapFromConsole, parseTap } from '../collect/tap.js';
@@ -97,6 +98,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       results.push(await ownTests(session.cases[0]!, machine, machine.console, watch, ctx, session));
     } else {
       const link = await startAgent(machine, watch, ctx, payload);
+      if (machine.transfer.kind === 'agent') await link.put(payload, { chunkBytes: machine.transfer.chunkBytes, window: machine.transfer.window, maxResends: UART_UPLOAD.maxResends });
       onPhase('ready', machine.now());
       boot.guest = link.hello;
       for (const c of session.cases) {

@@ -24,6 +24,8 @@ export interface QemuPlatformOptions {
   smp?: number;
   /** 'console' leaves out the virtio-serial port, so frames share the console with the kernel (as on a one-UART board). */
   channel?: 'virtio' | 'console';
+  /** How case files get in: appended to the initrd (default), or through the agent after boot. */
+  payloadVia?: 'initrd' | 'agent';
 }
 
 /** Parallel guests that fit this host: one per core (TCG is CPU-bound), at most one per GiB of memory. */
@@ -92,7 +94,7 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
         async start(image, startOptions) {
           const kernel = kernelOf(image, name);
           const { accel } = await accelFor(kernel.kernel);
-          return bootQemu({ profile, accel, image: kernel, options: startOptions, reaper: options.reaper, smp: options.smp ?? 1, memoryMiB: 512, channel: options.channel ?? 'virtio' });
+          return bootQemu({ profile, accel, image: kernel, options: startOptions, reaper: options.reaper, smp: options.smp ?? 1, memoryMiB: 512, channel: options.channel ?? 'virtio', payloadVia: options.payloadVia ?? 'initrd' });
         },
         async release() {
           giveBack();
