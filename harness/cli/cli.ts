@@ -1,19 +1,15 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { doctor } from './commands/doctor.js';
 import { parseArches } from './commands/platforms.js';
-import { buildBundled, repoRoot, setupHost } from './commands/fixtures.js';
-import { listCommand } from './commands/list.js';
+import { repoRoot } from './repo-root.js';
 import { platformForms, platformOptions } from '../../platforms/registry.js';
-import { collectCommand } from './commands/collect.js';
-import { exportHistory, importHistory } from './commands/history.js';
-import { reportCommand, type ReportFlags } from './commands/report.js';
-import { runCommand, type RunFlags, type Terminal } from './commands/run.js';
+import type { ReportFlags } from './commands/report.js';
+import type { RunFlags, Terminal } from './commands/run.js';
 import { HarnessFailure, UsageError } from '../model/errors.js';
 import { Guardian } from '../lifecycle/guardian.js';
 import { Reaper } from '../lifecycle/reaper.js';
 import { EXIT } from '../model/types.js';
-import { defaultReporterNames } from '../report/index.js';
+import { defaultReporterNames } from '../report/reporter-names.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const nonNegativeInt = (value: string) => {
@@ -42,7 +38,10 @@ function terminalFromEnv(): Terminal {
   };
 }
 
-/** Builds the command tree; `exit` receives each command's exit code. */
+/**
+ * Builds the command tree; `exit` receives each command's exit code. Commands are imported when they
+ * run: loading every command's modules cost half a second before QEMU could start.
+ */
 function program(reaper: Reaper, exit: (code: number) => void): Command {
   const cli = new Command('harness')
     .description('Boot LinuxKit-style images on QEMU, cloud VMs and boards, and run test cases in containers inside them')
@@ -74,6 +73,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .action(async (opts: Omit<RunFlags, 'cache' | 'platformOptions'> & Record<string, unknown>) => {
       const reporter = opts.reporter.length ? opts.reporter : defaultReporterNames(process.env);
       const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
+      const { runCommand } = await import('./commands/run.js');
       const summary = await runCommand({ ...opts, reporter, platformOptions, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
       exit(summary.exitCode);
     });
@@ -94,6 +94,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string }) => {
+      const { listCommand } = await import('./commands/list.js');
       await listCommand(opts, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
@@ -110,6 +111,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-o, --out <dir>', 'where report.md, report.html and report.json go', 'out/report')
     .option('--fail-on-regression', 'exit 1 when something regressed', false)
     .action(async (opts: ReportFlags & { failOnRegression: boolean }) => {
+      const { reportCommand } = await import('./commands/report.js');
       const report = await reportCommand(opts, (t) => process.stdout.write(t));
       exit(opts.failOnRegression && report.regressions > 0 ? EXIT.testFailed : EXIT.ok);
     });
@@ -118,6 +120,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('collect <out>')
     .description('rebuild results.json, junit.xml and results.tap of an output folder from its results.jsonl (e.g. after a killed run)')
     .action(async (out: string) => {
+      const { collectCommand } = await import('./commands/collect.js');
       const summary = await collectCommand(out, (t) => process.stdout.write(t));
       exit(summary.exitCode);
     });
@@ -129,6 +132,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
     .option('-o, --out <file>', 'JSON file to write')
     .action(async (opts: { history: string; out?: string }) => {
+      const { exportHistory } = await import('./commands/history.js');
       await exportHistory(opts.history, opts.out, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
@@ -137,6 +141,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .description('merge a JSON export into the history')
     .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
     .action(async (file: string, opts: { history: string }) => {
+      const { importHistory } = await import('./commands/history.js');
       await importHistory(opts.history, file, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
@@ -148,6 +153,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
     .option('--force', 'rebuild even when up to date', false)
     .action(async (opts: { platform: string; force: boolean }) => {
+      const { buildBundled } = await import('./commands/fixtures.js');
       await buildBundled(parseArches(opts.platform), cli.opts<{ cache: string }>().cache, opts.force, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
@@ -156,6 +162,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('setup')
     .description('install the host packages the harness needs (apt, as root) and build the bundled images')
     .action(async () => {
+      const { setupHost } = await import('./commands/fixtures.js');
       await setupHost(parseArches('qemu'), cli.opts<{ cache: string }>().cache, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
@@ -165,6 +172,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .description('check the host: tools, accelerators, bundled images, and what each platform can do')
     .option('-p, --platform <names>', platformHelp, 'qemu')
     .action(async (opts: { platform: string }) => {
+      const { doctor } = await import('./commands/doctor.js');
       const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper, opts.platform);
       const width = Math.max(12, ...lines.map((l) => l.what.length));
       for (const l of lines) process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'} ${l.what.padEnd(width)} ${l.detail}\n`);

@@ -14,8 +14,7 @@ import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../../run/run-targ
 import type { CaseDef, RunSummary } from '../../model/types.js';
 import { createPlatforms } from '../../../platforms/registry.js';
 import type { Image, Platform } from '../../../platforms/platform.js';
-import { HistoryStore } from '../../history/store.js';
-import { toRunRecords, type TargetFacts } from '../../history/record.js';
+import type { TargetFacts } from '../../history/record.js';
 import { measureImage } from '../../image/image-size.js';
 import { bundledImage, ensureFixtures } from './fixtures.js';
 
@@ -127,6 +126,8 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     summary.exitCode = 3;
   }
   if (flags.history !== false) {
+    // Loaded when the run is over: SQLite and the history code have nothing to do before QEMU starts.
+    const [{ HistoryStore }, { toRunRecords }] = await Promise.all([import('../../history/store.js'), import('../../history/record.js')]);
     const records = toRunRecords(summary, startedAt, flags.revision ?? runId, await targetFacts(targets));
     const store = HistoryStore.open(resolve(flags.history));
     try {
