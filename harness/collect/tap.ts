@@ -5,6 +5,7 @@
  */
 import { Parser, type FinalResults, type Plan, type Result, type TapError } from 'tap-parser';
 import type { TapAssert, TapFormat, TapPlan, TapSummary } from '../model/types.js';
+import { capLines } from './cap-lines.js';
 
 /** One level of a stream while it is read; `judge` turns it into a TapSummary. */
 interface Level {
@@ -245,7 +246,33 @@ function ktapLineType(line: string): KtapLine | undefined {
   return undefined;
 }
 
-const KTAP_DIRECTIVE = /^(.*?)(?:^|\s+)#\s*(SKIP|TODO)\S*\s*(.*)$/i;
+interface Directive {
+  kind: 'skip' | 'todo';
+  name: string;
+  reason: string;
+}
+
+const isBlank = (ch: string | undefined): boolean => ch !== undefined && /\s/.test(ch);
+
+/**
+ * `<name> # SKIP<anything> <reason>` (or TODO, any case): the first `#` at the start or after a blank
+ * that such a word follows. Scanned by hand because a regex backtracks quadratically over a long run
+ * of blanks; here each character is looked at a bounded number of times.
+ */
+function ktapDirective(description: string): Directive | undefined {
+  for (let hash = description.indexOf('#'); hash >= 0; hash = description.indexOf('#', hash + 1)) {
+    if (hash > 0 && !isBlank(description[hash - 1])) continue;
+    let at = hash + 1;
+    while (isBlank(description[at])) at++;
+    const word = description.slice(at, at + 4).toUpperCase();
+    if (word !== 'SKIP' && word !== 'TODO') continue;
+    at += word.length;
+    while (at < description.length && !isBlank(description[at])) at++;
+    const name = description.slice(0, hash).trim();
+    return { kind: word === 'TODO' ? 'todo' : 'skip', name, reason: description.slice(at).trim() };
+  }
+  return undefined;
+}
 
 interface Frame {
   indent: number;
@@ -284,15 +311,13 @@ function parseKtap(lines: string[]): TapSummary {
       else level.plan = skipAllPlan(Number(match[1]), Number(match[2]), match[3] ?? '');
     } else if (kind === 'testPoint') {
       const description = match[3] ?? '';
-      const directive = KTAP_DIRECTIVE.exec(description);
+      const directive = ktapDirective(description);
       const a: TapAssert = {
         id: nextId(level, match[2] === undefined ? undefined : Number(match[2])),
-        name: (directive?.[1] ?? description).trim(),
+        name: directive?.name ?? description.trim(),
         ok: match[1] === undefined,
       };
-      if (directive) {
-        a[directive[2]?.toUpperCase() === 'TODO' ? 'todo' : 'skip'] = (directive[3] ?? '').trim();
-      }
+      if (directive) a[directive.kind] = directive.reason;
       if (top.child) a.subtest = top.child;
       delete top.child;
       level.asserts.push(a);
@@ -310,10 +335,12 @@ function parseKtap(lines: string[]): TapSummary {
   return judge(root.level);
 }
 
+/** Every byte is the guest's: lines are capped first, so no line costs either parser more than linear time. */
 export function parseTap(text: string): TapSummary {
-  const lines = text.split(/\r?\n/);
+  const { lines, problems } = capLines(text);
   const version = lines.map((l) => /^\s*(K?)TAP version \d+/.exec(l)).find(Boolean);
-  return version?.[1] ? parseKtap(lines) : parseWithTapParser(text);
+  const tap = version?.[1] ? parseKtap(lines) : parseWithTapParser(lines.join('\n'));
+  return problems.length ? { ...tap, ok: false, problems: [...tap.problems, ...problems] } : tap;
 }
 
 const PRINTK = /^(?:<\d+>)?\[\s*\d+\.\d+\] ?/;

@@ -237,6 +237,49 @@ describe('parseTap is never kinder than tap-parser', () => {
   });
 });
 
+describe('parseTap on hostile input', () => {
+  const MiB4 = 4 * 2 ** 20;
+  /** Parses and returns how long it took; the bound is a sanity check, the problems are the point. */
+  const timed = (text: string): [TapSummary, number] => {
+    const start = performance.now();
+    const tap = parseTap(text);
+    return [tap, performance.now() - start];
+  };
+
+  it('cuts a 4 MiB line in a TAP subtest and says so, in linear time', () => {
+    const [tap, ms] = timed(`TAP version 14\n1..1\n# Subtest: s\n${' '.repeat(MiB4)}ok 1\nok 1 - s\n`);
+    expect(tap.ok).toBe(false);
+    expect(tap.problems).toContain(`line 4 is ${MiB4 + 4} characters long; cut to 65536`);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('cuts a 4 MiB line of a KTAP test point and says so, in linear time', () => {
+    for (const filler of [' ', '# ']) {
+      // A run of blanks not followed by a directive is what a backtracking regex takes quadratic time over.
+      const line = `ok 1 a${filler.repeat(MiB4 / filler.length)}x # SKIP why`;
+      const [tap, ms] = timed(`KTAP version 1\n1..1\n${line}\n`);
+      expect(tap).toMatchObject({ format: 'ktap', ok: false });
+      expect(tap.problems).toEqual([`line 3 is ${line.length} characters long; cut to 65536`]);
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+
+  it('cuts indentation deeper than 64 TAP levels, which tap-parser nests a parser per level for', () => {
+    const [tap, ms] = timed(`TAP version 14\n1..1\n# Subtest: s\n${' '.repeat(60_000)}ok 1\n${'\t'.repeat(300)}x\nok 1 - s\n`);
+    expect(tap.ok).toBe(false);
+    expect(tap.problems).toContain('line 4 is indented 60000 columns; cut to 256 (and 1 more)');
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('finds a KTAP directive after a long run of spaces and stray hashes', () => {
+    const [tap, ms] = timed(`KTAP version 1\n1..1\nok 1 a #b${' '.repeat(40_000)}c #  todo  later \n`);
+    expect(ms).toBeLessThan(1000);
+    expect(tap.asserts[0]).toEqual({ id: 1, name: `a #b${' '.repeat(40_000)}c`, ok: true, todo: 'later' });
+    expect(parseTap('KTAP version 1\n1..1\nok 1 a#SKIP\n').asserts[0]).toEqual({ id: 1, name: 'a#SKIP', ok: true });
+    expect(parseTap('KTAP version 1\n1..1\nok 1 #SKIPPED: no hw\n').asserts[0]).toEqual({ id: 1, name: '', ok: true, skip: 'no hw' });
+  });
+});
+
 describe('extractTapFromConsole', () => {
   it('keeps the TAP of user space and drops firmware, printk and CRs', () => {
     const tap = extractTapFromConsole(fixture('console-printk.log'));
