@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { buildFixtures } from '../../fixtures/build.js';
 import { ensureHostTools } from '../../fixtures/host-tools.js';
 import { repoRoot } from '../../fixtures/paths.js';
+import { MAX_TIMER_MS, TOO_LONG } from '../select/duration.js';
 import { discoverCases } from '../select/load.js';
 import { selectCases } from '../select/select.js';
 import { doctor } from './commands/doctor.js';
@@ -33,6 +34,12 @@ const positiveInt = (value: string) => {
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
   return n;
 };
+/** Seconds a timer will wait for. */
+const timerSeconds = (value: string) => {
+  const n = positiveInt(value);
+  if (n * 1000 > MAX_TIMER_MS) throw new InvalidArgumentError(`"${value}" seconds is ${TOO_LONG}`);
+  return n;
+};
 
 function terminalFromEnv(): Terminal {
   const tty = process.stdout.isTTY === true;
@@ -60,14 +67,14 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('-r, --reporter <names>', 'human, tap, junit, json (repeatable or comma-separated)', collect, [])
     .option('-o, --out <dir>', 'output folder (default: out/<run id>, linked from out/latest)')
-    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', positiveInt)
+    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', timerSeconds)
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .option('--shard <i/n>', 'run shard i of n')
     .option('--slots <n>', 'parallel boots (default: from cores and memory)', positiveInt)
     .option('--channel <kind>', 'agent frames over a virtio-serial port, or over the console as on a one-UART board', 'virtio')
     .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
     .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
-    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', positiveInt)
+    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', timerSeconds)
     .option('--repeat <n>', 'boot every session n times to collect boot-time samples', positiveInt, 1)
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')

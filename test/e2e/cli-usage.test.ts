@@ -44,6 +44,13 @@ describe('the CLI on bad input (exit 2, nothing booted)', () => {
     expect(run.stderr).toContain('"soon" is not a positive whole number');
   });
 
+  it.each(['--timeout', '--boot-timeout'])('refuses %s longer than a timer can wait', async (flag) => {
+    // An unknown platform stops the run before anything is built or booted, should the check be missing.
+    const run = await harness(['run', flag, '2147484', '--platform', 'sparc']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`${flag} <seconds>' argument '2147484' is invalid. "2147484" seconds is longer than a timer can wait`);
+  });
+
   it('lists cases and why the others are left out', async () => {
     const run = await harness(['list', '--platform', 'arm64']);
     expect(run.exitCode).toBe(0);

@@ -142,6 +142,17 @@ describe('loadCase', () => {
     ]);
   });
 
+  it('refuses a timeout longer than Node can time, which would fire at once', async () => {
+    for (const timeout of ['597h', '9'.repeat(400), `"${'9'.repeat(400)}"`]) {
+      const dir = await writeCase(`summary: s\ntimeout: ${timeout}\n${CONTAINER}`, {}, `t${timeout.length}`);
+      expect(await problems(loadCase(dir))).toEqual([
+        expect.stringMatching(
+          new RegExp(`^${path.join(dir, 'case.yaml')}:2:10: timeout: invalid duration ".+": longer than a timer can wait \\(2147483647 ms, about 24 days\\)$`),
+        ),
+      ]);
+    }
+  });
+
   it('points at a bad duration', async () => {
     const dir = await writeCase(`summary: s\ntimeout: 5 minutes\n${CONTAINER}`);
     expect(await problems(loadCase(dir))).toEqual([
