@@ -5,7 +5,7 @@ import { discoverCases } from '../../select/load.js';
 import { parseShard, selectCases } from '../../select/select.js';
 import { UsageError } from '../../model/errors.js';
 import { checkImage } from '../../image/image-check.js';
-import { openImage } from '../../image/open-image.js';
+import { openCaseImage, openImage } from '../../image/open-image.js';
 import { defaultSlots } from '../../plan/plan.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
 import { checkReporterNames, createReporters } from '../../report/index.js';
@@ -145,7 +145,7 @@ async function ownTestsImage(c: CaseDef, arch: Arch, cache: string | undefined) 
     if (!(FIXTURE_NAMES as readonly string[]).includes(name)) throw new UsageError(c.file, `image: no bundled fixture "${name}" (have ${FIXTURE_NAMES.join(', ')})`);
     return openImage(fixturePrefix(arch, name as FixtureName, cache), c.file);
   }
-  return openImage(ref, c.file);
+  return openCaseImage(ref, c.dir, c.file);
 }
 
 async function pointLatest(outDir: string): Promise<void> {

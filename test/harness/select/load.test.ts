@@ -207,6 +207,19 @@ describe('loadCase', () => {
     ]);
   });
 
+  it('reports a LinuxKit image whose files link outside the case folder', async () => {
+    const dir = await writeCase('summary: s\nimage-runs-own-tests: true\nimage: out/test\n', {});
+    const outside = path.join(root, 'cmdline');
+    await writeFile(outside, 'root=/dev/sda secret');
+    await mkdir(path.join(dir, 'out'));
+    await writeFile(path.join(dir, 'out', 'test-kernel'), '');
+    await writeFile(path.join(dir, 'out', 'test-initrd.img'), '');
+    await symlink(outside, path.join(dir, 'out', 'test-cmdline'));
+    expect(await problems(loadCase(dir))).toEqual([
+      `${path.join(dir, 'case.yaml')}:3:8: image: out/test-cmdline: symlink to ${outside} leaves the case folder`,
+    ]);
+  });
+
   it('reports image and containers used with the wrong mode, and ".." in an image path', async () => {
     const dir = await writeCase(`summary: s\nimage: out/test\n${CONTAINER}`);
     const own = await writeCase(`summary: s\nimage-runs-own-tests: true\nimage: ../shared/test\n${CONTAINER}`, {}, 'own');
