@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { InfraError, InternalError } from '../model/errors.js';
 import type { StreamRedactor } from '../report/redact.js';
 
@@ -30,6 +31,7 @@ export class OutputCapture {
     private readonly limits: CaptureLimits = DEFAULT_CAPTURE,
     private readonly redactor?: StreamRedactor,
   ) {
+    mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'a');
   }
 

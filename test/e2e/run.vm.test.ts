@@ -89,7 +89,8 @@ describe('harness run on all three architectures (real QEMU)', () => {
       expect(readFileSync(boot.consoleLog, 'utf8')).toContain('Linux version');
       expect(boot.phases.kernel).toBeGreaterThan(0);
     }
-    expect(readdirSync(join(out, 'boots')).some((f) => f.endsWith('.stdout'))).toBe(true);
+    // boots/<boot>/<case>/<container>.stdout (harness/collect/output-files.ts), or flat before that.
+    expect(readdirSync(join(out, 'boots'), { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.stdout'))).toBe(true);
   });
 });
 

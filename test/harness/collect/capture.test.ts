@@ -85,6 +85,14 @@ describe('OutputCapture with a redactor', () => {
 });
 
 describe('OutputCapture without a redactor', () => {
+  it('creates the folder its file goes in', () => {
+    const file = join(dir, 'boot', 'case', 'c.stdout');
+    const out = new OutputCapture(file);
+    out.write(Buffer.from('ok'));
+    out.close();
+    expect(readFileSync(file, 'utf8')).toBe('ok');
+  });
+
   it('keeps every byte as written', () => {
     const out = new OutputCapture(join(dir, 'raw.stdout'));
     out.write(Buffer.from(`pw=${SECRET}`));
