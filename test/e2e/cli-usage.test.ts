@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,20 @@ describe('the CLI on bad input (exit 2, nothing booted)', () => {
     const run = await harness(['run', flag, '2147484', '--platform', 'sparc']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain(`${flag} <seconds>' argument '2147484' is invalid. "2147484" seconds is longer than a timer can wait`);
+  });
+
+  it('refuses an --out folder an earlier run left, and clears it with --force-out', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-out-'));
+    writeFileSync(join(out, 'results.jsonl'), '{"kind":"run-end"}\n');
+    // A missing image stops the run after the output folder is prepared, before anything boots.
+    const args = ['run', '--platform', 'x86_64', '--image', '/nonexistent/img', '--out', out];
+    const reused = await harness(args);
+    expect(reused.exitCode).toBe(2);
+    expect(reused.stderr).toContain(`--out: ${out} is not empty; use an empty folder, or --force-out to clear it first`);
+    expect(readdirSync(out)).toEqual(['results.jsonl']);
+    const forced = await harness([...args, '--force-out']);
+    expect(forced.stderr).toContain('--image: image /nonexistent/img');
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it('lists cases and why the others are left out', async () => {

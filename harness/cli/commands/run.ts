@@ -1,4 +1,4 @@
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FIXTURE_NAMES, fixturePrefix, type FixtureName } from '../../../fixtures/paths.js';
 import { discoverCases } from '../../select/load.js';
@@ -20,6 +20,7 @@ import { toRunRecords, type TargetFacts } from '../../history/record.js';
 import { measureImage } from '../../image/image-size.js';
 import { ensureFixtures } from './fixtures.js';
 import { parsePlatform } from './platforms.js';
+import { prepareOutDir } from '../out-dir.js';
 
 export interface RunFlags {
   platform: string;
@@ -28,6 +29,8 @@ export interface RunFlags {
   label: string[];
   reporter: string[];
   out?: string;
+  /** Empty a non-empty --out first instead of refusing it. */
+  forceOut?: boolean;
   timeout?: number;
   cases: string;
   shard?: string;
@@ -67,7 +70,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const startedAt = new Date().toISOString();
   const runId = startedAt.replace(/[:.]/g, '-');
   const outDir = resolve(flags.out ?? join('out', runId));
-  await mkdir(outDir, { recursive: true });
+  await prepareOutDir(outDir, { force: flags.forceOut === true });
   if (!flags.out) await pointLatest(outDir);
 
   const targets: RunTarget[] = [];
