@@ -16,6 +16,7 @@ import { HarnessFailure, InfraError, UsageError } from '../model/errors.js';
 import { Guardian } from '../lifecycle/guardian.js';
 import { Reaper } from '../lifecycle/reaper.js';
 import { EXIT } from '../model/types.js';
+import { scrubLine } from '../report/scrub-line.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const nonNegativeInt = (value: string) => {
@@ -96,8 +97,9 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string }) => {
       const cases = await discoverCases(opts.cases);
       const { selected, skipped } = selectCases(cases, { arches: parsePlatform(opts.platform), platformKind: 'qemu', grep: opts.grep, labels: opts.label });
-      for (const s of selected) process.stdout.write(`${s.arch.padEnd(7)} ${s.case.id.padEnd(20)} ${s.case.summary}\n`);
-      for (const s of skipped) process.stdout.write(`skip    ${s.caseId.padEnd(20)} ${s.reason}\n`);
+      // Summaries and labels are a case file's text: nothing in them may act on the terminal.
+      for (const s of selected) process.stdout.write(`${s.arch.padEnd(7)} ${s.case.id.padEnd(20)} ${scrubLine(s.case.summary)}\n`);
+      for (const s of skipped) process.stdout.write(`skip    ${s.caseId.padEnd(20)} ${scrubLine(s.reason)}\n`);
       exit(EXIT.ok);
     });
 
@@ -177,6 +179,9 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
   return cli;
 }
 
+/** Error messages quote case files and guests; each of their lines is scrubbed, the line breaks kept. */
+const terminalLines = (text: string): string => text.split('\n').map(scrubLine).join('\n');
+
 /** Entry point: returns the process exit code; the single owner of signal handling and the reaper. */
 export async function main(argv: string[]): Promise<number> {
   const guardian = Guardian.start();
@@ -200,12 +205,12 @@ export async function main(argv: string[]): Promise<number> {
     if (signalled) return signalCode(signalled);
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof UsageError) {
-      process.stderr.write(`harness: ${error.message}\n`);
+      process.stderr.write(`harness: ${terminalLines(error.message)}\n`);
       return EXIT.usage;
     }
     // Classified failures and system errors (a full disk) are explained by their message; anything else is a harness bug.
     const known = error instanceof HarnessFailure || (error instanceof Error && 'code' in error);
-    process.stderr.write(`harness: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
+    process.stderr.write(`harness: ${terminalLines(error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error))}\n`);
     return EXIT.infra;
   } finally {
     await reaper.reapAll();

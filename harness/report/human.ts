@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { stringify } from 'yaml';
 import { failedAsserts } from '../collect/tap.js';
+import { scrubLine } from './scrub-line.js';
 import type {
   BootRecord,
   CaseResult,
@@ -38,17 +39,6 @@ function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
-
-/**
- * Case ids, reasons and guest output reach the terminal: flatten them to one line and neutralise
- * control characters, so a guest cannot move the cursor or recolour the screen.
- */
-const oneLine = (s: string): string =>
-  s
-    .replace(/\s*[\r\n]+\s*/g, ' ')
-    .replace(/\t/g, ' ')
-    .replace(/[\x00-\x1f\x7f-\x9f]/g, '\uFFFD')
-    .trim();
 
 function countsText(counts: Partial<Record<Outcome, number>>): string {
   return OUTCOMES.filter((o) => counts[o])
@@ -115,8 +105,8 @@ export class HumanReporter implements Reporter {
     this.#booting.delete(record.id);
     if (record.outcome === 'error') {
       const label = this.#c.magenta(`BOOT ERROR[${record.errorClass ?? 'harness'}]`);
-      const where = oneLine(`${record.platform} ${record.id}`);
-      this.#print(`${label} ${where}: ${oneLine(record.reason ?? '')}`);
+      const where = scrubLine(`${record.platform} ${record.id}`);
+      this.#print(`${label} ${where}: ${scrubLine(record.reason ?? '')}`);
     } else {
       this.#redraw();
     }
@@ -147,8 +137,8 @@ export class HumanReporter implements Reporter {
   #caseLine(result: CaseResult): string {
     const attempts = result.attempts > 1 ? `, ${result.attempts} attempts` : '';
     const time = this.#c.dim(`(${formatDuration(result.durationMs)}${attempts})`);
-    const reason = result.outcome !== 'pass' && result.reason ? `: ${oneLine(result.reason)}` : '';
-    const what = oneLine(`${result.platform} ${result.caseId}`);
+    const reason = result.outcome !== 'pass' && result.reason ? `: ${scrubLine(result.reason)}` : '';
+    const what = scrubLine(`${result.platform} ${result.caseId}`);
     return `${this.#label(result)} ${what} ${time}${reason}`;
   }
 
@@ -166,7 +156,7 @@ export class HumanReporter implements Reporter {
     const lines = [
       '',
       this.#c.bold(`${countsText(this.#tally(results)) || 'nothing ran'} (${results.length} cases)`),
-      ...[...byPlatform].map(([platform, counts]) => `  ${oneLine(platform)}: ${countsText(counts)}`),
+      ...[...byPlatform].map(([platform, counts]) => `  ${scrubLine(platform)}: ${countsText(counts)}`),
       `boots: ${boots.length}` +
         (bootErrors ? `, ${bootErrors} failed` : '') +
         (medianReady === undefined ? '' : `, median ready ${formatDuration(medianReady)}`),
@@ -188,18 +178,18 @@ export class HumanReporter implements Reporter {
     for (const container of result.containers) {
       const prefix = result.containers.length > 1 ? `${container.name}: ` : '';
       for (const { path, assert } of failedAsserts(container.tap)) {
-        lines.push(`  ${this.#c.red('not ok')} ${oneLine(prefix + path)}`);
+        lines.push(`  ${this.#c.red('not ok')} ${scrubLine(prefix + path)}`);
         if (assert.diag) {
           const yaml = stringify(assert.diag).trimEnd().split('\n');
           const cut = yaml.length > DIAG_LINES ? ['…'] : [];
           const shown = [...yaml.slice(0, DIAG_LINES), ...cut];
-          lines.push(...shown.map((l) => this.#c.dim(`      ${oneLine(l)}`)));
+          lines.push(...shown.map((l) => this.#c.dim(`      ${scrubLine(l)}`)));
         }
       }
       const stderr = container.stderr.trimEnd().split('\n').slice(-STDERR_LINES);
       if (stderr.join('').trim()) {
-        lines.push(`  ${oneLine(`${prefix}stderr`)} (last ${stderr.length} lines):`);
-        lines.push(...stderr.map((l) => this.#c.dim(`    ${oneLine(l)}`)));
+        lines.push(`  ${scrubLine(`${prefix}stderr`)} (last ${stderr.length} lines):`);
+        lines.push(...stderr.map((l) => this.#c.dim(`    ${scrubLine(l)}`)));
       }
     }
     return lines;
@@ -215,7 +205,7 @@ export class HumanReporter implements Reporter {
       const cases = [...(this.#running.get(platform) ?? [])];
       const phase = booting.get(platform);
       const doing = cases.length ? cases.join(', ') : `booting${phase ? ` (${phase})` : ''}`;
-      if (cases.length || booting.has(platform)) parts.push(oneLine(`${platform}: ${doing}`));
+      if (cases.length || booting.has(platform)) parts.push(scrubLine(`${platform}: ${doing}`));
     }
     const line = parts.join(' | ');
     return line.length < this.#columns ? line : `${line.slice(0, this.#columns - 2)}…`;

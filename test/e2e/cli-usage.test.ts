@@ -65,6 +65,22 @@ describe('the CLI on bad input (exit 2, nothing booted)', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('lists cases without passing their escape sequences to the terminal', async () => {
+    const root = caseDir('summary: "evil \\e]0;pwned\\a \\e[2J \\x9b31m \\u202Eright"\ncontainers:\n  - name: a\n    run: /bin/true\n');
+    const run = await harness(['list', '--platform', 'x86_64', '--cases', root]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('broken');
+    expect(run.stdout).toContain('evil \uFFFD]0;pwned\uFFFD \uFFFD[2J \uFFFD31m \uFFFDright');
+  });
+
+  it('quotes a case file in an error without its escape sequences', async () => {
+    const root = caseDir('summary: x\n"\\e]0;pwned\\a": 1\ncontainers:\n  - name: a\n    run: /bin/true\n');
+    const run = await harness(['list', '--cases', root]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('\uFFFD]0;pwned\uFFFD: unknown key');
+    expect(run.stderr).not.toMatch(/[\x1b\x07]/);
+  });
+
   it('lists cases and why the others are left out', async () => {
     const run = await harness(['list', '--platform', 'arm64']);
     expect(run.exitCode).toBe(0);
