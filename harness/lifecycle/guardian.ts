@@ -1,5 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from '../model/errors.js';
+
+/**
+ * A path is sent as the rest of one line: a newline or CR (readline ends a line at either) would
+ * register a second path, one the guardian removes if the harness dies; a NUL makes its rmSync throw
+ * before it removes the others.
+ */
+function lineSafe(path: string): string {
+  if (/[\n\r\0]/.test(path)) throw new InternalError(`${JSON.stringify(path)} cannot be guarded: it holds a line break or NUL`);
+  return path;
+}
 
 /**
  * The harness side of harness/guardian-main.ts. Registering is a line on a pipe, so it costs nothing
@@ -33,11 +44,11 @@ export class Guardian {
   }
 
   guardPath(path: string): void {
-    this.send(`add path ${path}`);
+    this.send(`add path ${lineSafe(path)}`);
   }
 
   releasePath(path: string): void {
-    this.send(`del path ${path}`);
+    this.send(`del path ${lineSafe(path)}`);
   }
 
   /** A clean exit: the guardian leaves whatever is still registered alone. */
