@@ -1,5 +1,5 @@
 import { execa, type Result } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,16 +14,13 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
  * out/history.sqlite, out/report) must never land in the checkout's own out/.
  */
 export async function harness(args: string[], env: Record<string, string> = {}): Promise<Result<{ reject: false; all: true }>> {
+  // Left in place: the CLI's detached guardian outlives it, and a deleted cwd hangs its startup.
   const cwd = await mkdtemp(join(tmpdir(), 'harness-cwd-'));
-  try {
-    return await execa('node', ['--import', tsx, join(root, 'harness/cli/bin.ts'), ...args], {
-      cwd,
-      reject: false,
-      all: true,
-      env: { NO_COLOR: '1', TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'), ...env },
-      timeout: 20 * 60_000,
-    });
-  } finally {
-    await rm(cwd, { recursive: true, force: true });
-  }
+  return execa('node', ['--import', tsx, join(root, 'harness/cli/bin.ts'), ...args], {
+    cwd,
+    reject: false,
+    all: true,
+    env: { NO_COLOR: '1', TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'), ...env },
+    timeout: 20 * 60_000,
+  });
 }
