@@ -10,6 +10,8 @@ import { Guardian } from '../lifecycle/guardian.js';
 import { Reaper } from '../lifecycle/reaper.js';
 import { EXIT } from '../model/types.js';
 import { defaultReporterNames } from '../report/reporter-names.js';
+import { scrubLine } from '../report/scrub-line.js';
+import { MAX_TIMER_MS, TOO_LONG } from '../select/duration.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const nonNegativeInt = (value: string) => {
@@ -26,6 +28,12 @@ const probability = (value: string) => {
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+};
+/** Seconds a timer will wait for. */
+const timerSeconds = (value: string) => {
+  const n = positiveInt(value);
+  if (n * 1000 > MAX_TIMER_MS) throw new InvalidArgumentError(`"${value}" seconds is ${TOO_LONG}`);
   return n;
 };
 
@@ -58,14 +66,15 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('-r, --reporter <names>', 'human, tap, junit, json (repeatable or comma-separated)', collect, [])
-    .option('-o, --out <dir>', 'output folder (default: out/<run id>, linked from out/latest)')
-    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', positiveInt)
+    .option('-o, --out <dir>', 'output folder, new or empty (default: out/<run id>, linked from out/latest)')
+    .option('--force-out', 'empty a non-empty --out folder first', false)
+    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', timerSeconds)
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .option('--shard <i/n>', 'run shard i of n')
     .option('--slots <n>', 'sessions at once per platform capacity (default: from cores and memory)', positiveInt)
     .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
     .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
-    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', positiveInt)
+    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', timerSeconds)
     .option('--repeat <n>', 'boot every session n times to collect boot-time samples', positiveInt, 1)
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')
@@ -181,6 +190,9 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
   return cli;
 }
 
+/** Error messages quote case files and guests; each of their lines is scrubbed, the line breaks kept. */
+const terminalLines = (text: string): string => text.split('\n').map(scrubLine).join('\n');
+
 /** Entry point: returns the process exit code; the single owner of signal handling and the reaper. */
 export async function main(argv: string[]): Promise<number> {
   const guardian = Guardian.start();
@@ -204,12 +216,12 @@ export async function main(argv: string[]): Promise<number> {
     if (signalled) return signalCode(signalled);
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof UsageError) {
-      process.stderr.write(`harness: ${error.message}\n`);
+      process.stderr.write(`harness: ${terminalLines(error.message)}\n`);
       return EXIT.usage;
     }
     // Classified failures and system errors (a full disk) are explained by their message; anything else is a harness bug.
     const known = error instanceof HarnessFailure || (error instanceof Error && 'code' in error);
-    process.stderr.write(`harness: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
+    process.stderr.write(`harness: ${terminalLines(error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error))}\n`);
     return EXIT.infra;
   } finally {
     await reaper.reapAll();
