@@ -4,6 +4,8 @@ import type { ExecSession } from '../../platform.js';
 
 /** Enough of stderr to explain a failure; a remote that writes without end cannot fill memory. */
 export const STDERR_TAIL_BYTES = 16 * 1024;
+/** Stdout kept for a listener that comes after the command ended; past this it is dropped. */
+export const UNHEARD_STDOUT_BYTES = 1024 * 1024;
 
 export type ExecEnd = { code: number | null; signal?: string };
 
@@ -11,14 +13,17 @@ export type ExecEnd = { code: number | null; signal?: string };
 const SIGNAL = /^SIG[A-Z0-9+_.-]{1,24}$/;
 
 /**
- * A command on an SSH channel. Stdout waits (under SSH flow control, so nothing piles up here) until
- * the first listener, so bytes the command writes before anyone listens are not lost.
+ * A command on an SSH channel. Stdout waits under SSH flow control until the first listener, so
+ * nothing piles up here and nothing is lost. Once the command ends, ssh2 needs stdout read to close
+ * the channel: what nobody listens to yet is kept (bounded) for the first listener.
  */
 export class SshExec implements ExecSession {
   readonly closed: Promise<ExecEnd>;
   private readonly listeners = new Set<(chunk: Buffer, atMs: number) => void>();
   private readonly pendingWrites = new Set<(error: Error) => void>();
   private stderrTail = Buffer.alloc(0);
+  private unheard: [Buffer, number][] = [];
+  private unheardBytes = 0;
   private flowing = false;
   private ended = false;
   private exit: ExecEnd | undefined;
@@ -37,8 +42,7 @@ export class SshExec implements ExecSession {
     channel.on('error', () => {});
     channel.once('exit', (code: number | null, signal?: string) => {
       this.exit = typeof code === 'number' ? { code } : { code: null, ...(signal && { signal: SIGNAL.test(signal) ? signal : 'SIG?' }) };
-      // ssh2 closes the channel only once stdout is read to its end; nobody asked for it, so drop it.
-      if (!this.flowing) channel.resume();
+      this.flow();
     });
     this.closed = new Promise((resolve) => {
       const end = () => {
@@ -55,14 +59,26 @@ export class SshExec implements ExecSession {
 
   onData(listener: (chunk: Buffer, atMs: number) => void): () => void {
     this.listeners.add(listener);
-    if (!this.flowing) {
-      this.flowing = true;
-      this.channel.on('data', (chunk: Buffer) => {
-        const atMs = this.now();
-        for (const l of this.listeners) l(chunk, atMs);
-      });
-    }
+    const unheard = this.unheard;
+    this.unheard = [];
+    this.unheardBytes = 0;
+    // After onData returns, so the caller is ready; before the next read from the socket.
+    if (unheard.length) queueMicrotask(() => unheard.forEach(([chunk, atMs]) => listener(chunk, atMs)));
+    this.flow();
     return () => this.listeners.delete(listener);
+  }
+
+  private flow(): void {
+    if (this.flowing) return;
+    this.flowing = true;
+    this.channel.on('data', (chunk: Buffer) => {
+      const atMs = this.now();
+      if (this.listeners.size) for (const l of this.listeners) l(chunk, atMs);
+      else if (this.unheardBytes + chunk.length <= UNHEARD_STDOUT_BYTES) {
+        this.unheard.push([chunk, atMs]);
+        this.unheardBytes += chunk.length;
+      }
+    });
   }
 
   write(data: string | Buffer): Promise<void> {
@@ -92,6 +108,6 @@ export class SshExec implements ExecSession {
     if (this.ended) return;
     this.channel.signal('TERM');
     this.channel.close();
-    if (!this.flowing) this.channel.resume();
+    this.flow();
   }
 }
