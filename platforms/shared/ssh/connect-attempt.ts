@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { Client } from 'ssh2';
 import { InfraError } from '../../../harness/model/errors.js';
 import type { Credentials } from './credentials.js';
@@ -20,6 +21,13 @@ export interface HostKey {
   fingerprint: string;
   /** Set when trust on first use recorded this key just now. */
   learned?: boolean;
+}
+
+export interface LoggedIn {
+  client: Client;
+  /** The TCP socket under `client`: destroying it is the one sure way to end the connection. */
+  socket: Socket;
+  hostKey: HostKey;
 }
 
 /** One failed attempt; `retry` says whether waiting and trying again could help. */
@@ -75,10 +83,11 @@ function describe(error: Ssh2Error, spec: AttemptSpec, refusedKey: string | unde
  * One connection attempt, up to a logged-in client. The host key is judged inside the handshake,
  * before any credential is offered, so an impostor never sees a signature.
  */
-export function connectOnce(spec: AttemptSpec): Promise<{ client: Client; hostKey: HostKey }> {
+export function connectOnce(spec: AttemptSpec): Promise<LoggedIn> {
   const target = formatSshTarget(spec.endpoint);
   return new Promise((resolve, reject) => {
     const client = new Client();
+    const socket = new Socket();
     let verdict: HostKeyVerdict | undefined;
     let hostKeyType = '';
     const detach = () => {
@@ -89,13 +98,13 @@ export function connectOnce(spec: AttemptSpec): Promise<{ client: Client; hostKe
       detach();
       // ssh2 may still report on the socket it is tearing down; an 'error' without a listener would throw.
       client.on('error', () => {});
-      client.destroy();
+      socket.destroy();
       reject(error);
     };
     const onReady = () => {
       if (!verdict?.ok) return fail(new AttemptError(`${target} logged us in without a checked host key`, false));
       detach();
-      resolve({ client, hostKey: { type: hostKeyType, fingerprint: verdict.fingerprint, ...(verdict.learned && { learned: true }) } });
+      resolve({ client, socket, hostKey: { type: hostKeyType, fingerprint: verdict.fingerprint, ...(verdict.learned && { learned: true }) } });
     };
     const onError = (error: Ssh2Error) => fail(describe(error, spec, verdict && !verdict.ok ? verdict.reason : undefined));
     const onClose = () => fail(new AttemptError(`${target} closed the connection during login`, true));
@@ -103,9 +112,11 @@ export function connectOnce(spec: AttemptSpec): Promise<{ client: Client; hostKe
     if (spec.signal?.aborted) return onAbort();
     spec.signal?.addEventListener('abort', onAbort);
     client.on('ready', onReady).on('error', onError).on('close', onClose);
+    // Connecting first and handing ssh2 the socket (which it then waits on) keeps it in our hands:
+    // ssh2's destroy() does nothing once the socket is half closed, and a silent server never finishes.
+    socket.connect(spec.endpoint.port, spec.endpoint.host);
     client.connect({
-      host: spec.endpoint.host,
-      port: spec.endpoint.port,
+      sock: socket,
       username: spec.endpoint.user,
       privateKey: spec.credentials.privateKey,
       passphrase: spec.credentials.passphrase,

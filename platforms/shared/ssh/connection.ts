@@ -1,10 +1,11 @@
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { InfraError, InternalError } from '../../../harness/model/errors.js';
 import { shQuote } from '../../../harness/guest/sh-quote.js';
 import type { ExecSession } from '../../platform.js';
-import { AttemptError, connectOnce, type HostKey } from './connect-attempt.js';
+import { AttemptError, connectOnce, type HostKey, type LoggedIn } from './connect-attempt.js';
 import { loadCredentials, type SshAuth } from './credentials.js';
 import { formatSshTarget, type SshEndpoint } from './endpoint.js';
 import { SshExec } from './exec-session.js';
@@ -53,6 +54,7 @@ export class SshConnection {
 
   private constructor(
     private readonly client: Client,
+    private readonly socket: Socket,
     readonly endpoint: SshEndpoint,
     readonly hostKey: HostKey,
     private readonly now: () => number,
@@ -67,11 +69,13 @@ export class SshConnection {
             ? `no answer to keepalives for ${keepalive.intervalMs * (keepalive.countMax + 1)} ms`
             : error.message;
         lost ??= new InfraError(`connection to ${target} lost: ${why}`, { cause: error });
-        client.destroy();
+        socket.destroy();
       });
       client.once('close', () => {
-        if (lost) resolve({ reason: lost.message, error: lost });
-        else resolve({ reason: this.closing ? `closed by the harness` : `${target} closed the connection` });
+        // A reset while we hang up is how some servers say goodbye, not news.
+        if (this.closing) resolve({ reason: 'closed by the harness' });
+        else if (lost) resolve({ reason: lost.message, error: lost });
+        else resolve({ reason: `${target} closed the connection` });
       });
     });
   }
@@ -94,11 +98,13 @@ export class SshConnection {
     };
     const target = formatSshTarget(options.endpoint);
     let attempts = 0;
+    let loggedIn: LoggedIn | undefined;
     try {
-      const { client, hostKey } = await pRetry(
-        () => {
+      const { client, socket, hostKey } = await pRetry(
+        async () => {
           attempts++;
-          return connectOnce(spec);
+          loggedIn = await connectOnce(spec);
+          return loggedIn;
         },
         {
           retries: Math.max(0, (options.attempts ?? DEFAULTS.attempts) - 1),
@@ -112,8 +118,10 @@ export class SshConnection {
           },
         },
       );
-      return new SshConnection(client, options.endpoint, hostKey, now, { intervalMs: spec.keepaliveIntervalMs, countMax: spec.keepaliveCountMax });
+      return new SshConnection(client, socket, options.endpoint, hostKey, now, { intervalMs: spec.keepaliveIntervalMs, countMax: spec.keepaliveCountMax });
     } catch (error) {
+      // An abort just after login still leaves a connection to hang up.
+      loggedIn?.socket.destroy();
       if (options.signal?.aborted) throw new InfraError(`connecting to ${target} was aborted`, { cause: options.signal.reason });
       const infra = asInfra(error, target);
       if (attempts < 2) throw infra;
@@ -162,7 +170,7 @@ export class SshConnection {
     if (this.closing) return;
     this.closing = true;
     this.client.end();
-    const timer = setTimeout(() => this.client.destroy(), CLOSE_GRACE_MS).unref();
+    const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
     void this.closed.then(() => clearTimeout(timer));
   }
 

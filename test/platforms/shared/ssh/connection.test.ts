@@ -1,11 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { InfraError, UsageError } from '../../../../harness/model/errors.js';
 import { SshConnection } from '../../../../platforms/shared/ssh/connection.js';
 import { fingerprintOf } from '../../../../platforms/shared/ssh/host-keys.js';
 import { makeKey } from './keys.js';
 import { closedPort, connected, optionsFor, startProxy, startServer, tempDir } from './test-server.js';
+
+const hasSshAgent = spawnSync('ssh-agent', ['-?']).error === undefined && spawnSync('ssh-add', ['-?']).error === undefined;
 
 async function refusal(promise: Promise<unknown>): Promise<InfraError> {
   const error = await promise.then(
@@ -104,6 +109,21 @@ describe('SshConnection.connect', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(55);
   });
 
+  it('retries a server that accepts but never speaks SSH, each attempt bounded by readyTimeoutMs', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    onTestFinished(() => {
+      held.forEach((s) => s.destroy());
+      silent.close();
+    });
+    const { port } = silent.address() as AddressInfo;
+    const options = optionsFor({ port, hostKey: makeKey() }, makeKey());
+    const error = await refusal(SshConnection.connect({ ...options, attempts: 2, retryDelayMs: 10, readyTimeoutMs: 200 }));
+    expect(error.message).toBe(`no SSH login to root@127.0.0.1:${port} within 200 ms (gave up after 2 attempts)`);
+    expect(held).toHaveLength(2);
+  });
+
   it('stops retrying when aborted', async () => {
     const port = await closedPort();
     const abort = new AbortController();
@@ -147,5 +167,32 @@ describe('SshConnection.connect', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  it.skipIf(!hasSshAgent)('logs in with a key held by an ssh-agent', async () => {
+    const clientKey = makeKey();
+    const server = await startServer(clientKey);
+    const options = optionsFor(server, clientKey);
+    const socket = join(tempDir(), 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    onTestFinished(() => {
+      agent.kill();
+    });
+    await expect.poll(() => existsSync(socket)).toBe(true);
+    execFileSync('ssh-add', [options.auth.identity!], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+    const connection = await connected({ ...options, auth: { agent: socket } });
+    expect(await connection.run(['true'])).toMatchObject({ code: 0 });
+  });
+
+  it('hangs up even when the server never answers the goodbye', async () => {
+    const clientKey = makeKey();
+    const server = await startServer(clientKey);
+    const proxy = await startProxy(server.port);
+    const connection = await connected(optionsFor({ port: proxy.port, hostKey: server.hostKey }, clientKey));
+    proxy.freeze();
+    const started = performance.now();
+    connection.close();
+    expect(await connection.closed).toEqual({ reason: 'closed by the harness' });
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
