@@ -51,11 +51,11 @@ const TRANSIENT_SOCKET: Record<string, string> = {
   ETIMEDOUT: 'connection timed out to',
   EHOSTUNREACH: 'no route to host',
   ENETUNREACH: 'network unreachable for',
-  EAI_AGAIN: 'name lookup failed for now for',
+  EAI_AGAIN: 'name lookup failed (for now) for',
 };
 
 /** Turns what ssh2 reported into a sentence naming the target, and whether to try again. */
-function describe(error: Ssh2Error, spec: AttemptSpec, refusedKey: string | undefined): AttemptError {
+function classifyFailure(error: Ssh2Error, spec: AttemptSpec, refusedKey: string | undefined): AttemptError {
   const target = formatSshTarget(spec.endpoint);
   // ssh2 reports a refused host key only as a failed handshake; the verifier kept the reason.
   if (refusedKey !== undefined) return new AttemptError(refusedKey, false, error);
@@ -106,7 +106,7 @@ export function connectOnce(spec: AttemptSpec): Promise<LoggedIn> {
       detach();
       resolve({ client, socket, hostKey: { type: hostKeyType, fingerprint: verdict.fingerprint, ...(verdict.learned && { learned: true }) } });
     };
-    const onError = (error: Ssh2Error) => fail(describe(error, spec, verdict && !verdict.ok ? verdict.reason : undefined));
+    const onError = (error: Ssh2Error) => fail(classifyFailure(error, spec, verdict && !verdict.ok ? verdict.reason : undefined));
     const onClose = () => fail(new AttemptError(`${target} closed the connection during login`, true));
     const onAbort = () => fail(new AttemptError(`connecting to ${target} was aborted`, false, spec.signal?.reason));
     if (spec.signal?.aborted) return onAbort();

@@ -3,11 +3,11 @@ import { InfraError } from '../../../harness/model/errors.js';
 import type { ExecSession } from '../../platform.js';
 
 /** Enough of stderr to explain a failure; a remote that writes without end cannot fill memory. */
-export const STDERR_TAIL_BYTES = 16 * 1024;
+const STDERR_TAIL_BYTES = 16 * 1024;
 /** Stdout kept for a listener that comes after the command ended; past this it is dropped. */
-export const UNHEARD_STDOUT_BYTES = 1024 * 1024;
+const UNHEARD_STDOUT_BYTES = 1024 * 1024;
 
-export type ExecEnd = { code: number | null; signal?: string };
+type ExecEnd = { code: number | null; signal?: string };
 
 // The signal name comes from the remote; keep it to something a report can print.
 const SIGNAL = /^SIG[A-Z0-9+_.-]{1,24}$/;
@@ -63,7 +63,11 @@ export class SshExec implements ExecSession {
     this.unheard = [];
     this.unheardBytes = 0;
     // After onData returns, so the caller is ready; before the next read from the socket.
-    if (unheard.length) queueMicrotask(() => unheard.forEach(([chunk, atMs]) => listener(chunk, atMs)));
+    if (unheard.length) {
+      queueMicrotask(() => {
+        for (const [chunk, atMs] of unheard) if (this.listeners.has(listener)) listener(chunk, atMs);
+      });
+    }
     this.flow();
     return () => this.listeners.delete(listener);
   }
