@@ -22,7 +22,7 @@ function sftpCall<T = void>(what: string, start: (done: (error: Error | null | u
 }
 
 /** Where a payload path lands under `dir`; a path that would leave it is a bug in whoever made it. */
-export function landingPath(dir: string, path: string): string {
+function landingPath(dir: string, path: string): string {
   const parts = path.split('/');
   if (path === '' || path.includes('\0') || posix.isAbsolute(path) || parts.includes('..') || parts.every((p) => p === '' || p === '.')) {
     throw new InternalError(`payload path ${JSON.stringify(path)} must be relative and stay inside ${dir}`);
