@@ -5,10 +5,11 @@
 import { UsageError } from '../harness/model/errors.js';
 import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
 import { qemuFactory } from './qemu/index.js';
+import { sshFactory } from './ssh/index.js';
 
 export type { PlatformContext, PlatformFactory, PlatformOption };
 
-export const FACTORIES: readonly PlatformFactory[] = [qemuFactory];
+export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, sshFactory];
 
 export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);

@@ -17,7 +17,7 @@ import { createPlatforms } from '../../../platforms/registry.js';
 import type { Image, Platform } from '../../../platforms/platform.js';
 import type { TargetFacts } from '../../history/record.js';
 import { measureImage } from '../../image/image-size.js';
-import { bundledImage, ensureFixtures } from './fixtures.js';
+import { bundledImage, bundledRootfs, ensureFixtures } from './fixtures.js';
 
 export interface RunFlags {
   platform: string;
@@ -84,14 +84,14 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard });
   if (!flags.out) await pointLatest(outDir);
 
-  const targets: RunTarget[] = prepared.map((t) => ({
+  const targets: RunTarget[] = await Promise.all(prepared.map(async (t) => ({
     platform: t.platform,
     image: t.image,
     capabilities: t.capabilities,
     arch: t.target.arch,
-    rootfs: [],
+    rootfs: t.image.kind === 'host' && t.target.arch !== 'unknown' && t.capabilities.available ? await bundledRootfs(t.target.arch, flags.cache) : [],
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
-  }));
+  })));
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
   const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
   const redact = redactor(secrets);
