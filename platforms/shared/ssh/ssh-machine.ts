@@ -27,6 +27,22 @@ export interface SshMachineOptions {
   reconnect?: () => Promise<SshConnection>;
 }
 
+/**
+ * Takes a session's state folder away even when its agent lives on (a connection cut mid-case leaves
+ * the agent and a container running, with an overlay mounted inside): every process that runs from
+ * the folder, has its root or cwd in it, is killed; every mount below it is lazily unmounted.
+ */
+const CLEANUP = `d=$1
+for p in /proc/[0-9]*; do
+  pid=\${p#/proc/}
+  [ "$pid" = "$$" ] || [ "$pid" = "$PPID" ] && continue
+  case "$(tr '\\0' ' ' <"$p/cmdline" 2>/dev/null)|$(readlink "$p/root" 2>/dev/null)|$(readlink "$p/cwd" 2>/dev/null)" in
+  *"$d"*) kill -9 "$pid" 2>/dev/null ;;
+  esac
+done
+awk -v d="$d/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+rm -rf -- "$d"`;
+
 /** Where rootfs archives are unpacked on a host, once per digest, shared by every session there. */
 const ROOTFS_CACHE = '/var/tmp/harness-rootfs';
 
@@ -55,7 +71,7 @@ export async function sshMachine(o: SshMachineOptions): Promise<Machine> {
   const end = (reason: string): Promise<MachineEnd> => {
     ending ??= (async () => {
       // Removed as the agent's user, who owns what the agent wrote; over a new connection if the session's was lost.
-      const remove = (via: SshConnection) => via.run([...sudo, 'rm', '-rf', '--', dir]);
+      const remove = (via: SshConnection) => via.run([...sudo, 'sh', '-c', CLEANUP, 'cleanup', dir]);
       const removed = await remove(ssh).catch(async (error: Error) => {
         if (!o.reconnect) return { code: null, stderr: error.message };
         const again = await o.reconnect().catch(() => undefined);
