@@ -90,6 +90,33 @@ describe.each([
   });
 });
 
+describe('one run over QEMU and an SSH host side by side', () => {
+  let fixture: SshArchManifest;
+  let guest: SshGuest;
+  beforeAll(async () => {
+    fixture = (await buildSshFixtures({ arches: ['x86_64'], log })).arches.x86_64!;
+    guest = await startSshGuest({ fixture, image: 'ssh' });
+  }, 600_000);
+  afterAll(async () => {
+    await guest?.stop();
+  });
+
+  it('reports the same cases per platform in the human output, results.json and JUnit', async () => {
+    const out = join(root, 'mixed');
+    const hosts = knownHosts(guest, join(root, 'mixed.known_hosts'));
+    const ssh = `ssh:root@127.0.0.1:${guest.port}`;
+    const run = await harness(['run', '--platform', `qemu:x86_64,${ssh}`, '--identity', fixture.clientKey, '--known-hosts', hosts, '--grep', '^(uname-arch|ns-pid1)$', '--out', out, '--no-history']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const pairs = readResults(out).results.map((r) => `${r.platform} ${r.caseId} ${r.outcome}`);
+    expect(pairs).toEqual([`qemu:x86_64 ns-pid1 pass`, `qemu:x86_64 uname-arch pass`, `${ssh} ns-pid1 pass`, `${ssh} uname-arch pass`]);
+    expect(run.stdout).toMatch(new RegExp(`^  qemu:x86_64: 2 passed$`, 'm'));
+    expect(run.stdout).toContain(`  ${ssh}: 2 passed`);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain('name="qemu:x86_64"');
+    expect(junit).toContain(`name="${ssh}"`);
+  }, 300_000);
+});
+
 describe('SSH hosts that must be refused', () => {
   let fixture: SshArchManifest;
   let guest: SshGuest;
