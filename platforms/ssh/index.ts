@@ -7,10 +7,9 @@ import type { Reaper } from '../../harness/lifecycle/reaper.js';
 import { UsageError } from '../../harness/model/errors.js';
 import { ARCHES, type Arch } from '../../harness/model/types.js';
 import type { Capabilities, Lease, LeaseRequest, Platform, PlatformContext, PlatformFactory } from '../platform.js';
-import { SshConnection, type SshAuth } from '../shared/ssh/connection.js';
+import type { SshAuth, SshConnection } from '../shared/ssh/connection.js';
 import { formatSshTarget, parseSshTarget, type SshEndpoint } from '../shared/ssh/endpoint.js';
 import type { HostKeyCheck } from '../shared/ssh/host-keys.js';
-import { sshMachine } from '../shared/ssh/ssh-machine.js';
 import { probeHost } from './probe-host.js';
 
 export interface SshPlatformOptions {
@@ -29,8 +28,11 @@ const MACHINE_ARCH: Readonly<Record<string, Arch>> = { x86_64: 'x86_64', aarch64
 export function createSshPlatform(options: SshPlatformOptions): Platform {
   const target = formatSshTarget(options.endpoint);
   const slots = new Slots(options.slots);
-  const connect = (signal: AbortSignal | undefined, now?: () => number) =>
-    SshConnection.connect({ endpoint: options.endpoint, hostKeys: options.hostKeys, auth: options.auth, signal, now });
+  // ssh2 takes a sixth of a second to load: only runs that reach an SSH host pay for it.
+  const connect = async (signal: AbortSignal | undefined, now?: () => number) => {
+    const { SshConnection } = await import('../shared/ssh/connection.js');
+    return SshConnection.connect({ endpoint: options.endpoint, hostKeys: options.hostKeys, auth: options.auth, signal, now });
+  };
   let probed: Promise<Capabilities> | undefined;
   return {
     name: `ssh:${target}`,
@@ -69,7 +71,7 @@ export function createSshPlatform(options: SshPlatformOptions): Platform {
         async start(_image, start) {
           const t0 = performance.now();
           const now = () => performance.now() - t0;
-          const ssh = await connect(request.signal, now);
+          const [ssh, { sshMachine }] = await Promise.all([connect(request.signal, now), import('../shared/ssh/ssh-machine.js')]);
           start.onPhase('connect', now());
           return sshMachine({
             id: start.bootId,

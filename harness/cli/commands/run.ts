@@ -8,7 +8,7 @@ import { checkImage } from '../../image/image-check.js';
 import { openCaseImage, openImage } from '../../image/open-image.js';
 import { prepareOutDir } from '../out-dir.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
-import { checkReporterNames, createReporters, githubOptionsFromEnv } from '../../report/index.js';
+import { checkReporterNames, githubOptionsFromEnv } from '../../report/reporter-names.js';
 import { RedactingReporter, redactor, secretsFrom } from '../../report/redact.js';
 import { JournalReporter } from '../../report/jsonl.js';
 import { ReporterMux } from '../../report/multiplexer.js';
@@ -67,8 +67,14 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const reporterNames = flags.reporter.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
   checkReporterNames(reporterNames);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-  const cases = await discoverCases(flags.cases);
+  // The reporters load while the cases are read and the images checked; only after, nothing waits on them.
+  const reporting = import('../../report/index.js');
   const log = (line: string) => terminal.write(`${line}\n`);
+  // Bundled images first for platforms that boot a kernel and were given none; the cases meanwhile.
+  const bundled = flags.image ? undefined : ensureFixtures(knownArches(platforms.filter((p) => p.runs === 'kernel')), flags.cache, log);
+  // Awaited below; a bad case file must not leave it rejecting unheard meanwhile.
+  bundled?.catch(() => undefined);
+  const cases = await discoverCases(flags.cases);
   // Bad input fails before anything is built or booted; the folder of an earlier run is never mixed into.
   const startedAt = new Date().toISOString();
   const runId = startedAt.replace(/[:.]/g, '-');
@@ -77,8 +83,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
 
   // Past durations balance shards and start the longest sessions first; read beside the other setup.
   const durations = flags.history === false ? Promise.resolve(new Map<string, number>()) : pastDurations(resolve(flags.history));
-  // Bundled images first for platforms that boot a kernel and were given none.
-  if (!flags.image) await ensureFixtures(knownArches(platforms.filter((p) => p.runs === 'kernel')), flags.cache, log);
+  await bundled;
   const prepared = await Promise.all(platforms.map((p) => prepare(p, flags)));
   // Hosts that boot nothing of ours get the bundled rootfs of the arch their probe found.
   const hostArches = [...new Set(prepared.flatMap((t) => (t.image.kind === 'host' && t.target.arch !== 'unknown' ? [t.target.arch] : [])))];
@@ -98,6 +103,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
   const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
   const redact = redactor(secrets);
+  const { createReporters } = await reporting;
   const reporters = createReporters(reporterNames, {
     outDir,
     write: terminal.write,
