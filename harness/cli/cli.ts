@@ -55,7 +55,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('run')
     .description('boot the image and run the selected cases')
     .option('-p, --platform <names>', platformHelp, 'qemu')
-    .option('--image <prefix>', 'a LinuxKit image: <prefix>-kernel, <prefix>-initrd.img, <prefix>-cmdline (default: the bundled fixture)')
+    .option('--image <file|prefix>', 'an ISO, a raw, qcow2, VHD or VMDK disk, or a LinuxKit prefix (<prefix>-kernel with -initrd.img, -squashfs.img or -erofs.img); default: the bundled fixture')
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('-r, --reporter <names>', 'human, tap, junit, json (repeatable or comma-separated)', collect, [])
@@ -81,7 +81,8 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
   const platformKeys = new Set<string>();
   for (const option of platformOptions()) {
     const added = run.createOption(option.flags, option.description);
-    if (option.default !== undefined) added.default(option.default);
+    if (option.repeatable) added.argParser(collect).default([]);
+    else if (option.default !== undefined) added.default(option.default);
     run.addOption(added);
     platformKeys.add(added.attributeName());
   }
@@ -164,8 +165,9 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('doctor')
     .description('check the host: tools, accelerators, bundled images, and what each platform can do')
     .option('-p, --platform <names>', platformHelp, 'qemu')
-    .action(async (opts: { platform: string }) => {
-      const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper, opts.platform);
+    .option('--image <file|prefix>', 'detect this image: its format, architecture and the firmware it needs, and probe it')
+    .action(async (opts: { platform: string; image?: string }) => {
+      const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper, opts.platform, opts.image);
       const width = Math.max(12, ...lines.map((l) => l.what.length));
       for (const l of lines) process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'} ${l.what.padEnd(width)} ${l.detail}\n`);
       exit(lines.every((l) => l.ok) ? EXIT.ok : EXIT.infra);

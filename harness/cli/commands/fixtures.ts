@@ -5,7 +5,7 @@
 import { buildFixtures } from '../../../fixtures/build.js';
 import { ensureHostTools, findOnPath } from '../../../fixtures/host-tools.js';
 import { fixturePrefix, repoRoot, FIXTURE_NAMES, type FixtureName } from '../../../fixtures/paths.js';
-import { openImage } from '../../image/open-image.js';
+import { openKernelImage } from '../../image/open-image.js';
 import { InfraError, UsageError } from '../../model/errors.js';
 import type { Arch } from '../../model/types.js';
 import type { KernelImage } from '../../../platforms/platform.js';
@@ -33,5 +33,5 @@ export async function buildBundled(arches: Arch[], cacheDir: string | undefined,
 /** The bundled image `name` for `arch`; `where` names what asked for it, for the error. */
 export function bundledImage(arch: Arch, name: string, cacheDir: string | undefined, where: string): Promise<KernelImage> {
   if (!(FIXTURE_NAMES as readonly string[]).includes(name)) throw new UsageError(where, `image: no bundled fixture "${name}" (have ${FIXTURE_NAMES.join(', ')})`);
-  return openImage(fixturePrefix(arch, name as FixtureName, cacheDir), where);
+  return openKernelImage(fixturePrefix(arch, name as FixtureName, cacheDir), where);
 }
