@@ -148,8 +148,9 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .description('download Debian packages and build the bundled images (cached)')
     .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
     .option('--force', 'rebuild even when up to date', false)
-    .action(async (opts: { platform: string; force: boolean }) => {
-      await buildBundled(parseArches(opts.platform), cli.opts<{ cache: string }>().cache, opts.force, (l: string) => process.stdout.write(`${l}\n`));
+    .option('--disks', 'also the ISO, raw/qcow2/VHD/VMDK disk, squashfs and erofs fixtures (needs root)', false)
+    .action(async (opts: { platform: string; force: boolean; disks: boolean }) => {
+      await buildBundled(parseArches(opts.platform), cli.opts<{ cache: string }>().cache, opts.force, opts.disks, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
 

@@ -3,6 +3,7 @@
  * bundled images, and installing the host tools. Nothing else outside fixtures/ imports it.
  */
 import { buildFixtures } from '../../../fixtures/build.js';
+import { buildDiskImages } from '../../../fixtures/disk-images.js';
 import { ensureHostTools, findOnPath } from '../../../fixtures/host-tools.js';
 import { fixturePrefix, repoRoot, FIXTURE_NAMES, type FixtureName } from '../../../fixtures/paths.js';
 import { openKernelImage } from '../../image/open-image.js';
@@ -24,10 +25,13 @@ export async function setupHost(arches: Arch[], cacheDir: string | undefined, lo
   const { missing } = await ensureHostTools({ install: true, log });
   if (missing.length) throw new InfraError(`still missing after installing: ${missing.join(', ')}`);
   await buildFixtures({ arches, cacheDir, log });
+  await buildDiskImages({ arches, cacheDir, log });
 }
 
-export async function buildBundled(arches: Arch[], cacheDir: string | undefined, force: boolean, log: Log): Promise<void> {
+/** `harness fixtures build`: the bundled images, and with `disks` their ISO, disk and root file system formats. */
+export async function buildBundled(arches: Arch[], cacheDir: string | undefined, force: boolean, disks: boolean, log: Log): Promise<void> {
   await buildFixtures({ arches, cacheDir, force, log });
+  if (disks) await buildDiskImages({ arches, cacheDir, log });
 }
 
 /** The bundled image `name` for `arch`; `where` names what asked for it, for the error. */
