@@ -2,7 +2,7 @@
  * Makes a plan's files in the boot's private folder: qcow2 overlays over the user's images, new data
  * disks, the UEFI variable store copy. Nothing outside that folder is ever opened for writing.
  */
-import { copyFile, open, truncate } from 'node:fs/promises';
+import { copyFile, open, truncate, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import { execa } from 'execa';
 import { InfraError, UsageError } from '../../harness/model/errors.js';
@@ -48,6 +48,11 @@ export function bootDrives(plan: BootPlan, dir: string): Drive[] {
   });
 }
 
+/** The fw_cfg items' files in the boot folder. */
+export function bootFwCfg(plan: BootPlan, dir: string): { name: string; file: string }[] {
+  return (plan.firmware.fwCfg ?? []).map((f) => ({ name: f.name, file: join(dir, `fw_cfg-${f.name.replaceAll('/', '-')}`) }));
+}
+
 /** The flashes QEMU maps: the firmware's code and this boot's copy of the variable store. */
 export function bootPflash(plan: BootPlan, dir: string): { code: string; vars: string } | undefined {
   const pflash = plan.firmware.pflash;
@@ -72,8 +77,10 @@ async function padTo(file: string, bytes: number): Promise<void> {
  * data disks, the variable store copy (UEFI writes boot entries into it), and a padded code copy
  * where the firmware file is smaller than the machine's flash.
  */
-export async function createBootFiles(plan: BootPlan, dir: string): Promise<{ drives: Drive[]; pflash?: { code: string; vars: string } }> {
+export async function createBootFiles(plan: BootPlan, dir: string): Promise<BootFiles> {
   const drives = bootDrives(plan, dir);
+  const fwCfg = bootFwCfg(plan, dir);
+  for (const [i, f] of fwCfg.entries()) await writeFile(f.file, Buffer.from(plan.firmware.fwCfg![i]!.bytes));
   for (const [i, planned] of plan.drives.entries()) {
     const file = drives[i]!.file;
     if (planned.source === 'new') await qemuImg(['create', '-q', '-f', 'qcow2', file, String(planned.bytes)]);
@@ -96,5 +103,11 @@ export async function createBootFiles(plan: BootPlan, dir: string): Promise<{ dr
       }
     }
   }
-  return { drives, ...(pflash && { pflash }) };
+  return { drives, fwCfg, ...(pflash && { pflash }) };
+}
+
+export interface BootFiles {
+  drives: Drive[];
+  fwCfg: { name: string; file: string }[];
+  pflash?: { code: string; vars: string };
 }

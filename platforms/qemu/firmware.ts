@@ -25,12 +25,25 @@ export interface Pflash {
   padTo?: number;
 }
 
+/** A file the firmware reads from QEMU's fw_cfg, written into the boot's folder. */
+export interface FwCfgFile {
+  name: string;
+  bytes: readonly number[];
+}
+
 export interface Firmware {
   kind: FirmwareKind;
   /** Files that must exist, each with the Debian package that brings it. */
   needs: { file: string; package: string }[];
   pflash?: Pflash;
+  fwCfg?: readonly FwCfgFile[];
 }
+
+/**
+ * SeaBIOS prints to VGA only, and -nodefaults leaves no VGA: etc/sercon-port (a little-endian port
+ * number) makes it mirror its text screen, and a BIOS GRUB's, to the serial port at 0x3f8.
+ */
+const SEABIOS_SERCON: FwCfgFile = { name: 'etc/sercon-port', bytes: [0xf8, 0x03] };
 
 const UEFI: Partial<Record<Arch, { kind: FirmwareKind; pflash: Pflash; package: string }>> = {
   x86_64: { kind: 'ovmf', package: 'ovmf', pflash: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' } },
@@ -50,7 +63,7 @@ const BUILTIN: Readonly<Record<Arch, { kind: FirmwareKind; package: string }>> =
 
 function builtin(profile: ArchProfile): Firmware {
   const { kind, package: pkg } = BUILTIN[profile.arch];
-  return { kind, needs: profile.firmware.map((file) => ({ file, package: pkg })) };
+  return { kind, needs: profile.firmware.map((file) => ({ file, package: pkg })), ...(kind === 'seabios' && { fwCfg: [SEABIOS_SERCON] }) };
 }
 
 function uefi(profile: ArchProfile, flag: string): Firmware {
@@ -73,6 +86,7 @@ export function chooseFirmware(profile: ArchProfile, image: KernelImage | DiskIm
   if (arch === 's390x') {
     throw new UsageError('--image', `${image.name}: s390x boots disks only through zipl, the s390 boot loader, which QEMU's s390-ccw firmware needs on the disk; boot it as a kernel image (<prefix>-kernel, -initrd.img) instead`);
   }
+  if (!image.arches.includes(arch)) throw new UsageError('--image', `${image.name} is a ${image.format} image for ${image.arches.join(', ')} (${image.detail}), but the platform is ${arch}`);
   const efi = image.firmware.uefi && image.arches.includes(arch);
   if (wish === 'uefi' || (wish === 'auto' && efi)) {
     if (!efi) throw new UsageError('--firmware', `uefi, but ${image.name} has no EFI boot binary for ${arch} (${image.detail})`);
@@ -87,6 +101,11 @@ export function chooseFirmware(profile: ArchProfile, image: KernelImage | DiskIm
 export function missingFirmware(firmware: Firmware, dirs: readonly string[] = FIRMWARE_DIRS): string[] {
   const found = (file: string) => (file.startsWith('/') ? existsSync(file) : dirs.some((dir) => existsSync(join(dir, file))));
   return firmware.needs.filter((n) => !found(n.file)).map((n) => `${n.file} (package ${n.package})`);
+}
+
+/** fw_cfg items from files; the name QEMU warns about (no "opt/" prefix) is the one SeaBIOS reads. */
+export function fwCfgArgs(files: readonly { name: string; file: string }[]): string[] {
+  return files.flatMap((f) => ['-fw_cfg', `name=${f.name},file=${optionValue(f.file)}`]);
 }
 
 /** The pflash drives; `vars` is the boot's private copy of the variable store, `code` a padded copy where one was needed. */

@@ -1,6 +1,6 @@
 import type { Arch } from '../../harness/model/types.js';
 import { driveArgs, type Drive } from './drives.js';
-import { pflashArgs } from './firmware.js';
+import { fwCfgArgs, pflashArgs } from './firmware.js';
 import { networkArgs, type Network } from './network.js';
 
 /** Per-architecture facts QEMU needs; one table so a new arch is one entry (kola's qemu.go style). */
@@ -67,6 +67,7 @@ export interface QemuArgs {
   kernel?: { path: string; initrd?: string; cmdline: string };
   /** UEFI flashes: the code and this boot's own variable store. */
   pflash?: { code: string; vars: string };
+  fwCfg?: readonly { name: string; file: string }[];
   drives?: readonly Drive[];
   network?: Network;
   /** Unix socket the host listens on for the agent's virtio-serial port. */
@@ -93,6 +94,7 @@ export function qemuArgv(profile: ArchProfile, args: QemuArgs): string[] {
     '-chardev', 'stdio,id=con0,signal=off',
     '-serial', 'chardev:con0',
     ...(args.pflash ? pflashArgs(args.pflash) : []),
+    ...fwCfgArgs(args.fwCfg ?? []),
   ];
   if (args.kernel) {
     argv.push('-kernel', args.kernel.path, ...(args.kernel.initrd ? ['-initrd', args.kernel.initrd] : []), '-append', args.kernel.cmdline);

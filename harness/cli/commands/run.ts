@@ -156,10 +156,11 @@ async function prepare(platform: Platform, flags: RunFlags): Promise<Prepared> {
     if (!platform.arch) throw new UsageError('--platform', `${platform.name} boots a kernel but names no arch`);
     image = flags.image ? await openImage(flags.image, '--image') : await bundledImage(platform.arch, 'harness', flags.cache, 'fixtures');
     // A wrong-arch kernel or a damaged initrd is bad input: say so before anything boots.
-    if (image.kind === 'disk') checkDisk(image, platform.arch, '--image');
-    else await checkImage(image, platform.arch, flags.image ? '--image' : 'fixtures');
+    if (image.kind === 'kernel') await checkImage(image, platform.arch, flags.image ? '--image' : 'fixtures');
   }
+  // The platform's probe first: it knows what it cannot boot at all (a disk on s390x).
   const capabilities = await platform.probe(image);
+  if (image.kind === 'disk' && platform.arch) checkDisk(image, platform.arch, '--image');
   const arch = capabilities.arch ?? platform.arch ?? 'unknown';
   return { platform, image, capabilities, target: { name: platform.name, kind: platform.kind, arch } };
 }

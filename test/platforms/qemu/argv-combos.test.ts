@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DiskImage, KernelImage } from '../../../platforms/platform.js';
-import { bootDrives, bootPflash } from '../../../platforms/qemu/boot-files.js';
+import { bootDrives, bootFwCfg, bootPflash } from '../../../platforms/qemu/boot-files.js';
 import { planBoot } from '../../../platforms/qemu/boot-plan.js';
 import { chooseFirmware } from '../../../platforms/qemu/firmware.js';
 import { qemuSettings } from '../../../platforms/qemu/options.js';
@@ -26,6 +26,7 @@ function argvFor(arch: Arch, image: KernelImage | DiskImage, options: Record<str
     ...(plan.kernel && { kernel: plan.kernel }),
     ...(pflash && { pflash }),
     drives: bootDrives(plan, '/boot'),
+    fwCfg: bootFwCfg(plan, '/boot'),
     network: { mode: settings.networking, forwards: settings.publish },
     channelSocket: '/boot/agent.sock',
   });

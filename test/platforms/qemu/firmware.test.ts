@@ -33,7 +33,7 @@ describe('chooseFirmware', () => {
   it('refuses what the image or the arch cannot do, naming the flag', () => {
     expect(bad(() => chooseFirmware(PROFILES.x86_64, disk({ bios: true, uefi: false }, ['x86_64']), 'uefi'))).toMatch(/^--firmware: uefi, but d.img has no EFI boot binary/);
     expect(bad(() => chooseFirmware(PROFILES.x86_64, disk({ bios: false, uefi: true }, ['x86_64']), 'bios'))).toMatch(/^--firmware: d.img cannot be booted by a BIOS/);
-    expect(bad(() => chooseFirmware(PROFILES.arm64, disk({ bios: false, uefi: true }, ['x86_64']), 'auto'))).toMatch(/no EFI boot binary for arm64/);
+    expect(bad(() => chooseFirmware(PROFILES.arm64, disk({ bios: false, uefi: true }, ['x86_64']), 'auto'))).toMatch(/^--image: d.img is a raw image for x86_64 \(GPT\), but the platform is arm64/);
     expect(bad(() => chooseFirmware(PROFILES.s390x, disk({ bios: true, uefi: true }, ['x86_64']), 'auto'))).toMatch(/zipl/);
   });
 });
