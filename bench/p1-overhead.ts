@@ -24,7 +24,7 @@ export async function p1AndP6(times: number, harnessArgs: string[] = []): Promis
   const cases = (await discoverCases(join(repoRoot, 'cases'))).filter((c) => TEN.includes(c.id));
   const initrd = await bareInitrd(join(fixture, 'harness-initrd.img'), cases, 'x86_64', join(work, 'bare-initrd.img'));
   const profile = PROFILES.x86_64;
-  const bareArgv = qemuArgv(profile, { accel: 'tcg', kernel: join(fixture, 'harness-kernel'), initrd, cmdline: withConsole(profile, 'console=ttyS0 panic=-1 printk.time=1'), memoryMiB: 512, smp: 1 });
+  const bareArgv = qemuArgv(profile, { accel: 'tcg', kernel: { path: join(fixture, 'harness-kernel'), initrd, cmdline: withConsole(profile, 'console=ttyS0 panic=-1 printk.time=1') }, memoryMiB: 512, smp: 1 });
   let n = 0;
   const runs = await sideBySide(
     times,

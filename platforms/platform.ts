@@ -24,13 +24,40 @@ export interface Capabilities {
   fingerprint?: Fingerprint;
 }
 
-/** A LinuxKit kernel image: `<prefix>-kernel`, `<prefix>-initrd.img`, `<prefix>-cmdline`. */
+/** A root file system image the kernel mounts from its first disk: LinuxKit's `-squashfs.img`, `-erofs.img`. */
+export interface RootImage {
+  path: string;
+  fs: 'squashfs' | 'erofs';
+}
+
+/**
+ * A LinuxKit kernel image: `<prefix>-kernel`, `<prefix>-initrd.img`, `<prefix>-cmdline`, and for the
+ * kernel+squashfs and kernel+erofs formats `<prefix>-squashfs.img` or `<prefix>-erofs.img` (the
+ * initrd is optional then).
+ */
 export interface KernelImage {
   kind: 'kernel';
   name: string;
   kernel: string;
-  initrd: string;
+  initrd?: string;
   cmdline: string;
+  root?: RootImage;
+}
+
+export type DiskFormat = 'iso' | 'raw' | 'qcow2' | 'vhd' | 'vmdk';
+
+/** A bootable disk or CD image, recognised by its content: the firmware boots it, not the platform. */
+export interface DiskImage {
+  kind: 'disk';
+  name: string;
+  path: string;
+  format: DiskFormat;
+  /** What detection found, for people: "GPT, ESP with BOOTX64.EFI", "El Torito BIOS+EFI", "VHD dynamic". */
+  detail: string;
+  /** Which firmware can boot it: BIOS (MBR boot code, an El Torito x86 entry), UEFI (a removable-media EFI binary). */
+  firmware: { bios: boolean; uefi: boolean };
+  /** Architectures of its EFI boot binaries; a BIOS-only image is x86_64. */
+  arches: Arch[];
 }
 
 /** A target that boots nothing of ours (an SSH host): the case rootfs travel with the session. */
@@ -39,7 +66,7 @@ export interface HostImage {
   name: string;
 }
 
-export type Image = KernelImage | HostImage;
+export type Image = KernelImage | DiskImage | HostImage;
 
 /** A container rootfs the target may lack, as a tar the platform can ship (cached by digest). */
 export interface RootfsArchive {
@@ -196,8 +223,10 @@ export interface Platform {
   readonly kind: PlatformKind;
   /** Known before probing where the name says it (qemu:arm64); otherwise the probe tells. */
   readonly arch?: Arch;
-  /** The kind of image it runs: a kernel it boots, or the host as it is. */
-  readonly runs: Image['kind'];
+  /** What it runs: an image it boots (kernel or disk, as its probe accepts), or the host as it is. */
+  readonly runs: 'kernel' | 'host';
+  /** Values it was given that no report, log or terminal line may show (a login password). */
+  readonly secrets?: readonly string[];
   /** Can it run here, on which arch, and what makes its results comparable. Cheap after the first call. */
   probe(image: Image): Promise<Capabilities>;
   /** Waits for capacity (a CPU slot, the host, a board) and holds it for one session. */
@@ -209,6 +238,8 @@ export interface PlatformOption {
   flags: string;
   description: string;
   default?: string | boolean;
+  /** Given more than once, it collects its values into a list. */
+  repeatable?: boolean;
 }
 
 export interface PlatformContext {
@@ -216,6 +247,8 @@ export interface PlatformContext {
   cacheDir: string;
   /** Every platform option's value, by commander's camelCase name; each factory validates its own. */
   options: Readonly<Record<string, unknown>>;
+  /** The harness's environment, for options that name a variable (a password is never a flag). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** `--slots`: sessions at once per platform capacity (CPU slots, one SSH host). */
   slots?: number;
   /** One value per key for the whole run, shared by every platform made in it (QEMU's CPU slots). */

@@ -64,7 +64,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('run')
     .description('boot the image and run the selected cases')
     .option('-p, --platform <names>', platformHelp, 'qemu')
-    .option('--image <prefix>', 'a LinuxKit image: <prefix>-kernel, <prefix>-initrd.img, <prefix>-cmdline (default: the bundled fixture)')
+    .option('--image <file|prefix>', 'an ISO, a raw, qcow2, VHD or VMDK disk, or a LinuxKit prefix (<prefix>-kernel with -initrd.img, -squashfs.img or -erofs.img); default: the bundled fixture')
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('-r, --reporter <names>', 'human, tap, junit, json (repeatable or comma-separated)', collect, [])
@@ -91,9 +91,12 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     });
   // Each platform kind brings its own options; the core only passes them on.
   const platformKeys = new Set<string>();
+  // Kinds may share an option (--identity serves SSH hosts and QEMU guests reached over SSH): once each.
   for (const option of platformOptions()) {
     const added = run.createOption(option.flags, option.description);
-    if (option.default !== undefined) added.default(option.default);
+    if (platformKeys.has(added.attributeName())) continue;
+    if (option.repeatable) added.argParser(collect).default([]);
+    else if (option.default !== undefined) added.default(option.default);
     run.addOption(added);
     platformKeys.add(added.attributeName());
   }
@@ -175,9 +178,10 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .description('download Debian packages and build the bundled images (cached)')
     .option('-p, --platform <name>', 'x86_64, arm64, s390x, or qemu for all three', 'qemu')
     .option('--force', 'rebuild even when up to date', false)
-    .action(async (opts: { platform: string; force: boolean }) => {
+    .option('--disks', 'also the ISO, raw/qcow2/VHD/VMDK disk, squashfs and erofs fixtures (needs root)', false)
+    .action(async (opts: { platform: string; force: boolean; disks: boolean }) => {
       const { buildBundled } = await import('./commands/fixtures.js');
-      await buildBundled(parseArches(opts.platform), cli.opts<{ cache: string }>().cache, opts.force, (l: string) => process.stdout.write(`${l}\n`));
+      await buildBundled(parseArches(opts.platform), cli.opts<{ cache: string }>().cache, opts.force, opts.disks, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
 
@@ -194,9 +198,10 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('doctor')
     .description('check the host: tools, accelerators, bundled images, and what each platform can do')
     .option('-p, --platform <names>', platformHelp, 'qemu')
-    .action(async (opts: { platform: string }) => {
+    .option('--image <file|prefix>', 'detect this image: its format, architecture and the firmware it needs, and probe it')
+    .action(async (opts: { platform: string; image?: string }) => {
       const { doctor } = await import('./commands/doctor.js');
-      const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper, opts.platform);
+      const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper, opts.platform, opts.image);
       const width = Math.max(12, ...lines.map((l) => l.what.length));
       for (const l of lines) process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'} ${l.what.padEnd(width)} ${l.detail}\n`);
       exit(lines.every((l) => l.ok) ? EXIT.ok : EXIT.infra);

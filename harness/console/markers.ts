@@ -1,6 +1,6 @@
 import type { PhaseName } from '../model/types.js';
 
-export type PhaseMarkerName = Extract<PhaseName, 'firmware' | 'kernel' | 'init' | 'ready'>;
+export type PhaseMarkerName = Extract<PhaseName, 'firmware' | 'bootloader' | 'kernel' | 'init' | 'ready'>;
 export type DeathMarkerName = 'panic' | 'oops' | 'bug' | 'softlockup' | 'hungtask';
 
 export type Marker =
@@ -13,8 +13,11 @@ export type Marker =
  * first line) and printk timestamps precede them on the same line.
  */
 const PHASE_PATTERNS: ReadonlyArray<readonly [PhaseMarkerName, RegExp]> = [
-  // SeaBIOS on x86, U-Boot (and its SPL) on boards and arm64, the s390-ccw BIOS on s390x.
-  ['firmware', /SeaBIOS \(version |U-Boot (?:SPL )?20\d\d\.|LOADPARM=\[|s390-ccw /],
+  // SeaBIOS on x86, U-Boot (and its SPL) on boards and arm64, the s390-ccw BIOS on s390x; AAVMF
+  // prints its banner, a release OVMF nothing before its boot manager picks a device.
+  ['firmware', /SeaBIOS \(version |U-Boot (?:SPL )?20\d\d\.|LOADPARM=\[|s390-ccw |UEFI firmware \(version |BdsDxe: (?:loading|starting) Boot/],
+  // GRUB's core, syslinux and isolinux, systemd-boot; the kernel's EFI stub when nothing came before it.
+  ['bootloader', /Welcome to GRUB!|GNU GRUB {1,2}version |(?:ISO|SYS|EXT|PXE)LINUX \d|systemd-boot \d|EFI stub: Booting Linux Kernel/],
   ['kernel', /Linux version \d/],
   // x86 says "Freeing unused kernel image (initmem) memory", other arches "kernel memory".
   ['init', /Run \S+ as init process|Freeing unused kernel (?:image \([^)]*\) )?memory/],

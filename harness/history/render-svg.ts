@@ -25,6 +25,7 @@ export const PHASE_COLOURS: Readonly<Record<PhaseName, string>> = {
   connect: '#8c8c8c',
   firstByte: '#bab0ac',
   firmware: '#9c755f',
+  bootloader: '#ff9da7',
   kernel: '#4e79a7',
   init: '#f28e2b',
   ready: '#59a14f',

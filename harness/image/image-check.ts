@@ -5,7 +5,8 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { createInflateRaw, gunzipSync, constants as zc } from 'node:zlib';
 import { isElf, machineToArch } from './elf.js';
-import type { KernelImage } from '../../platforms/platform.js';
+import { peArch } from './pe.js';
+import type { DiskImage, KernelImage, RootImage } from '../../platforms/platform.js';
 import { UsageError } from '../model/errors.js';
 import type { Arch } from '../model/types.js';
 
@@ -38,8 +39,8 @@ export function initrdFormat(head: Uint8Array): InitrdFormat | undefined {
 const KERNEL_HEAD = 0x10010;
 // A gzip-wrapped kernel (Debian's arm64 vmlinuz) needs only its first bytes inflated.
 const GZIP_KERNEL_HEAD = 8192;
+const EROFS_MAGIC = 0xe0f5e1e2;
 const ARM64_MAGIC = 0x644d5241; // "ARM\x64", little-endian at 0x38 (Documentation/arch/arm64/booting.rst)
-const PE_MACHINES: Readonly<Record<number, Arch>> = { 0x8664: 'x86_64', 0xaa64: 'arm64' };
 // Inflating the whole initrd to find truncation costs about a second per 100 MB; big ones go unchecked.
 const GZIP_CHECK_LIMIT = 64 * 1024 * 1024;
 
@@ -62,10 +63,7 @@ function archOfHead(head: Buffer, mayBeGzip: boolean): Arch | 'unknown' {
   // arch/s390/boot/head.S: "S390EP" at EP_OFFSET 0x10008, the entry-point table the kernel calls its ABI.
   if (at(0x10008, 'S390EP')) return 's390x';
   // A PE image that is none of the above, e.g. an arm64 EFI zboot kernel ("zimg" at offset 4).
-  if (at(0, 'MZ') && head.length >= 0x40) {
-    const pe = head.readUInt32LE(0x3c);
-    if (pe + 6 <= head.length && at(pe, 'PE\0\0')) return PE_MACHINES[head.readUInt16LE(pe + 4)] ?? 'unknown';
-  }
+  if (at(0, 'MZ')) return peArch(head) ?? 'unknown';
   if (mayBeGzip && initrdFormat(head) === 'gzip') {
     try {
       // Z_SYNC_FLUSH makes zlib return what it inflated so far instead of failing on the cut-off input.
@@ -84,15 +82,32 @@ function archOfHead(head: Buffer, mayBeGzip: boolean): Arch | 'unknown' {
  */
 export async function checkImage(image: KernelImage, arch: Arch, where: string): Promise<void> {
   await requireFile(image.kernel, 'kernel', where);
-  const initrdSize = await requireFile(image.initrd, 'initrd', where);
   const found = await kernelArch(image.kernel);
   if (found !== 'unknown' && found !== arch) {
     throw new UsageError(where, `${image.kernel}: kernel is ${found}, but the platform is ${arch}`);
   }
+  if (image.root) await checkRoot(image.root, where);
+  if (!image.initrd) return;
+  const initrdSize = await requireFile(image.initrd, 'initrd', where);
   const head = await readHead(image.initrd, 8);
   const format = initrdFormat(head);
   if (!format) throw new UsageError(where, `${image.initrd}: not an initrd (starts with 0x${head.toString('hex')})`);
   if (format === 'gzip' && initrdSize < GZIP_CHECK_LIMIT) await checkGzipMembers(image.initrd, where);
+}
+
+/** squashfs starts with "hsqs"; EROFS keeps its magic in the superblock at 1024. */
+async function checkRoot(root: RootImage, where: string): Promise<void> {
+  await requireFile(root.path, `${root.fs} root`, where);
+  const head = await readHead(root.path, 1028);
+  const ok = root.fs === 'squashfs' ? head.toString('latin1', 0, 4) === 'hsqs' : head.length >= 1028 && head.readUInt32LE(1024) === EROFS_MAGIC;
+  if (!ok) throw new UsageError(where, `${root.path}: not a ${root.fs} file system (no ${root.fs} magic)`);
+}
+
+/** A disk boots on `arch` when one of its EFI binaries is for it, or by BIOS on x86_64. */
+export function checkDisk(image: DiskImage, arch: Arch, where: string): void {
+  if (!image.arches.includes(arch)) {
+    throw new UsageError(where, `${image.path}: a ${image.format} image for ${image.arches.join(', ')} (${image.detail}), but the platform is ${arch}`);
+  }
 }
 
 async function requireFile(path: string, what: string, where: string): Promise<number> {

@@ -3,10 +3,11 @@
  * and where the initrd's unpacked bytes go, so a grown image says which part grew.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { S_IFLNK, S_IFMT, S_IFREG } from './cpio.js';
-import type { KernelImage } from '../../platforms/platform.js';
+import type { DiskImage, KernelImage } from '../../platforms/platform.js';
 import { UsageError } from '../model/errors.js';
 import { inflateGzipMember, initrdFormat } from './image-check.js';
 import type { ImageIdentity, ImageSizes } from '../metrics/types.js';
@@ -17,22 +18,40 @@ import type { ImageIdentity, ImageSizes } from '../metrics/types.js';
  * between archives) is `rest`, so the components add up to `initrdUncompressed` exactly. That total
  * is every byte the kernel's unpacker walks: inflated gzip members plus raw bytes, padding included.
  */
-export async function measureImage(image: KernelImage): Promise<{ sizes: ImageSizes; identity: Omit<ImageIdentity, 'kernelVersion'> }> {
-  const initrd = await readImageFile(image.initrd);
-  const tally = await tallyInitrd(image.initrd, initrd);
+export async function measureImage(image: KernelImage): Promise<MeasuredImage> {
+  const initrd = image.initrd ? await readImageFile(image.initrd) : Buffer.alloc(0);
+  const tally = image.initrd ? await tallyInitrd(image.initrd, initrd) : new NewcTally();
   const kernel = await readImageFile(image.kernel);
+  const root = image.root ? await readImageFile(image.root.path) : Buffer.alloc(0);
   // Each part is length-prefixed, so moving bytes from the kernel to the initrd changes the digest.
   const hash = createHash('sha256');
-  for (const part of [kernel, initrd, Buffer.from(image.cmdline, 'utf8')]) {
+  for (const part of [kernel, initrd, Buffer.from(image.cmdline, 'utf8'), ...(image.root ? [root] : [])]) {
     const length = Buffer.alloc(8);
     length.writeBigUInt64BE(BigInt(part.length));
     hash.update(length).update(part);
   }
   const components = Object.fromEntries([...tally.components].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return {
-    sizes: { kernel: kernel.length, initrd: initrd.length, initrdUncompressed: tally.total, total: kernel.length + initrd.length, components },
+    sizes: { kernel: kernel.length, initrd: initrd.length, initrdUncompressed: tally.total, total: kernel.length + initrd.length + root.length, components },
     identity: { imageDigest: hash.digest('hex') },
   };
+}
+
+export type MeasuredImage = { sizes: ImageSizes; identity: Omit<ImageIdentity, 'kernelVersion'> };
+
+/** A disk image weighs its file; its digest is the file's. The kernel inside it is not looked at. */
+export async function measureDisk(image: DiskImage): Promise<MeasuredImage> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(image.path)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch (error) {
+    throw new UsageError(image.path, `cannot be read (${(error as Error).message})`);
+  }
+  return { sizes: { kernel: 0, initrd: 0, initrdUncompressed: 0, total: size, components: {} }, identity: { imageDigest: hash.digest('hex') } };
 }
 
 function readImageFile(path: string): Promise<Buffer> {

@@ -29,6 +29,7 @@ export const PHASE_ORDER: readonly PhaseName[] = [
   'connect',
   'firstByte',
   'firmware',
+  'bootloader',
   'kernel',
   'init',
   'ready',

@@ -137,6 +137,7 @@ export type PhaseName =
   | 'connect'
   | 'firstByte'
   | 'firmware'
+  | 'bootloader'
   | 'kernel'
   | 'init'
   | 'ready'

@@ -3,15 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { formatName } from '../../harness/image/open-image.js';
 import { Slots } from '../../harness/lifecycle/slots.js';
 import type { Reaper } from '../../harness/lifecycle/reaper.js';
 import { UsageError } from '../../harness/model/errors.js';
 import { ARCHES, type Arch } from '../../harness/model/types.js';
 import { hostCpuModel } from '../../harness/metrics/host.js';
-import type { Capabilities, Image, KernelImage, Lease, LeaseRequest, Platform, PlatformContext, PlatformFactory } from '../platform.js';
+import type { Capabilities, DiskImage, Image, KernelImage, Lease, LeaseRequest, Platform, PlatformContext, PlatformFactory } from '../platform.js';
 import { cachedProbe, type AccelChoice } from './accel.js';
-import { FIRMWARE_DIRS, missingFirmware } from './firmware.js';
+import { planBoot } from './boot-plan.js';
+import { chooseFirmware, missingFirmware } from './firmware.js';
 import { bootQemu } from './machine.js';
+import { QEMU_OPTIONS, qemuSettings, type QemuSettings } from './options.js';
 import { PROFILES } from './profiles.js';
 
 export interface QemuPlatformOptions {
@@ -20,11 +23,9 @@ export interface QemuPlatformOptions {
   cacheDir: string;
   /** CPU slots shared by every QEMU platform of the run: TCG guests are CPU-bound. */
   slots: Slots;
-  /** vCPUs per guest; TCG runs one thread per vCPU, so more than one only helps with spare cores. */
-  smp?: number;
-  /** 'console' leaves out the virtio-serial port, so frames share the console with the kernel (as on a one-UART board). */
-  channel?: 'virtio' | 'console';
-  /** How case files get in: appended to the initrd (default), or through the agent after boot. */
+  /** The checked `harness run` options; the defaults when absent. */
+  settings?: QemuSettings;
+  /** How case files get into a kernel+initrd boot: appended to the initrd (default), or through the agent after boot. */
   payloadVia?: 'initrd' | 'agent';
 }
 
@@ -51,57 +52,80 @@ function qemuVersion(binary: string): Promise<string | undefined> {
   return version;
 }
 
-function kernelOf(image: Image, name: string): KernelImage {
-  if (image.kind !== 'kernel') throw new UsageError('--image', `${name} boots kernel images; "${image.name}" is a ${image.kind} image`);
+function bootable(image: Image, name: string): KernelImage | DiskImage {
+  if (image.kind === 'host') throw new UsageError('--image', `${name} boots kernel and disk images; "${image.name}" is the host itself`);
   return image;
 }
 
 export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Platform {
   const profile = PROFILES[arch];
   const name = `qemu:${arch}`;
+  const settings = options.settings ?? qemuSettings({});
   const accelByKernel = new Map<string, Promise<AccelChoice>>();
-  const accelFor = (kernel: string) => {
-    let choice = accelByKernel.get(kernel);
+  // A disk image has no kernel file to probe KVM with; the firmware alone answers on x86_64.
+  const accelFor = (image: KernelImage | DiskImage) => {
+    const kernel = image.kind === 'kernel' ? image.kernel : undefined;
+    const key = kernel ?? '';
+    let choice = accelByKernel.get(key);
     if (!choice) {
-      choice = Promise.all([readFile(kernel), qemuVersion(profile.binary)]).then(([bytes, version]) =>
+      choice = Promise.all([kernel ? readFile(kernel) : Buffer.from('firmware only'), qemuVersion(profile.binary)]).then(([bytes, version]) =>
         cachedProbe(join(options.cacheDir, 'accel.json'), profile, version ?? '', kernel, createHash('sha256').update(bytes).digest('hex')),
       );
-      accelByKernel.set(kernel, choice);
+      accelByKernel.set(key, choice);
     }
     return choice;
   };
+  const login = settings.login;
 
   return {
     name,
     kind: 'qemu',
     arch,
     runs: 'kernel',
-    async probe(image: Image): Promise<Capabilities> {
+    ...(login.kind === 'console' && login.password && { secrets: [login.password] }),
+    async probe(given: Image): Promise<Capabilities> {
+      const image = bootable(given, name);
       const qemu = await qemuVersion(profile.binary);
       if (qemu === undefined) {
         return { available: false, accel: 'none', reason: `${profile.binary} is not installed (run: harness setup)`, notes: [] };
       }
-      const missing = missingFirmware(profile);
+      const firmware = chooseFirmware(profile, image, settings.firmware);
+      const missing = missingFirmware(firmware);
       if (missing.length) {
-        return { available: false, accel: 'none', reason: `firmware ${missing.join(', ')} not found in ${FIRMWARE_DIRS.join(' or ')} (run: harness setup)`, notes: [] };
+        return { available: false, accel: 'none', reason: `firmware ${missing.join(', ')} not found (run: harness setup)`, notes: [] };
       }
-      const choice = await accelFor(kernelOf(image, name).kernel);
+      if (login.kind === 'ssh') throw new UsageError('--login', 'ssh is not available yet: the SSH transport has not landed; use --login console');
+      const choice = await accelFor(image);
+      const format = formatName(image);
       return {
         available: true,
         arch,
         accel: choice.accel,
-        notes: [qemu, choice.reason],
-        fingerprint: { hostCpu: await hostCpuModel(), qemu, accel: choice.accel, machine: profile.machine, cpu: profile.cpu ?? 'default' },
+        notes: [qemu, choice.reason, `firmware ${firmware.kind}`, `image ${format}${image.kind === 'disk' ? ` (${image.detail})` : ''}`],
+        fingerprint: { hostCpu: await hostCpuModel(), qemu, accel: choice.accel, machine: profile.machine, cpu: profile.cpu ?? 'default', imageFormat: format, firmware: firmware.kind },
       };
     },
     async lease(request: LeaseRequest): Promise<Lease> {
       const giveBack = await options.slots.acquire(request.signal);
       return {
         what: 'cpu slot',
-        async start(image, startOptions) {
-          const kernel = kernelOf(image, name);
-          const { accel } = await accelFor(kernel.kernel);
-          return bootQemu({ profile, accel, image: kernel, options: startOptions, reaper: options.reaper, smp: options.smp ?? 1, memoryMiB: 512, channel: options.channel ?? 'virtio', payloadVia: options.payloadVia ?? 'initrd' });
+        async start(given, startOptions) {
+          const image = bootable(given, name);
+          const { accel } = await accelFor(image);
+          const firmware = chooseFirmware(profile, image, settings.firmware);
+          const plan = planBoot({ profile, image, firmware, disks: settings.disks, diskBus: settings.diskBus, payloadVia: options.payloadVia ?? 'initrd' });
+          return bootQemu({
+            profile,
+            accel,
+            plan,
+            options: startOptions,
+            reaper: options.reaper,
+            smp: settings.cpus,
+            memoryMiB: settings.memoryMiB,
+            channel: settings.channel,
+            network: { mode: settings.networking, forwards: settings.publish },
+            ...(login.kind === 'console' && login.user && { login: { user: login.user, ...(login.password && { password: login.password }) } }),
+          });
         },
         async release() {
           giveBack();
@@ -113,22 +137,17 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
 
 const SHORT_FORMS: readonly string[] = ARCHES;
 
-function channelOption(value: unknown): 'virtio' | 'console' {
-  if (value === undefined || value === 'virtio' || value === 'console') return value ?? 'virtio';
-  throw new UsageError('--channel', `unknown channel "${String(value)}"; choose from virtio, console`);
-}
-
 /** `qemu` (all three arches), `qemu:<arch>`, and the bare arch as a short form. */
 export const qemuFactory: PlatformFactory = {
   kind: 'qemu',
   forms: ['qemu', ...ARCHES.map((a) => `qemu:${a}`), ...SHORT_FORMS],
-  options: [{ flags: '--channel <kind>', description: 'QEMU: agent frames over a virtio-serial port, or over the console as on a one-UART board', default: 'virtio' }],
+  options: QEMU_OPTIONS,
   create(name: string, context: PlatformContext): Platform[] | undefined {
     const arches: Arch[] | undefined =
       name === 'qemu' ? [...ARCHES] : SHORT_FORMS.includes(name) ? [name as Arch] : name.startsWith('qemu:') && SHORT_FORMS.includes(name.slice(5)) ? [name.slice(5) as Arch] : undefined;
     if (!arches) return undefined;
-    const channel = channelOption(context.options['channel']);
+    const settings = qemuSettings(context.options, context.env ?? {});
     const slots = context.shared('qemu-slots', () => new Slots(context.slots ?? defaultQemuSlots()));
-    return arches.map((arch) => createQemuPlatform(arch, { reaper: context.reaper, cacheDir: context.cacheDir, slots, channel }));
+    return arches.map((arch) => createQemuPlatform(arch, { reaper: context.reaper, cacheDir: context.cacheDir, slots, settings }));
   },
 };

@@ -8,25 +8,26 @@ import { performance } from 'node:perf_hooks';
 import { ConsoleLog } from '../../harness/console/console-log.js';
 import { InfraError } from '../../harness/model/errors.js';
 import type { Reaper } from '../../harness/lifecycle/reaper.js';
-import type { AgentChannel, Console, KernelImage, Machine, MachineEnd, StartOptions } from '../platform.js';
+import type { AgentChannel, ConsoleLogin, Console, Machine, MachineEnd, StartOptions } from '../platform.js';
+import { createBootFiles } from './boot-files.js';
+import type { BootPlan } from './boot-plan.js';
 import { describeExit } from './exit-reason.js';
+import type { Network } from './network.js';
 import { appendPayload } from './payload.js';
-import { CHANNEL_PORT_NAME, qemuArgv, withConsole, type Accel, type ArchProfile } from './profiles.js';
-
-/** Where the bundled images' init and the agent keep things; the payload lands in the initrd there. */
-export const GUEST_LAYOUT = { state: '/run/harness', payload: '/harness', containers: '/containers' } as const;
+import { CHANNEL_PORT_NAME, qemuArgv, type Accel, type ArchProfile } from './profiles.js';
 
 export interface QemuBootSpec {
   profile: ArchProfile;
   accel: Accel;
-  image: KernelImage;
+  plan: BootPlan;
   options: StartOptions;
   reaper: Reaper;
   smp: number;
   memoryMiB: number;
   channel: 'virtio' | 'console';
-  /** 'agent' sends case files through the agent after boot instead of appending them to the initrd. */
-  payloadVia: 'initrd' | 'agent';
+  network: Network;
+  /** A console that offers a login prompt instead of a root shell. */
+  login?: ConsoleLogin;
 }
 
 /** Listeners on a stream of stamped chunks; a tiny fan-out shared by the console and the channel. */
@@ -70,9 +71,12 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
   let machine: Machine | undefined;
 
   try {
-    const initrd = options.payload.length && spec.payloadVia === 'initrd'
-      ? await appendPayload(spec.image.initrd, options.payload, GUEST_LAYOUT.payload, join(dir, 'initrd.img'))
-      : spec.image.initrd;
+    const { plan } = spec;
+    const kernel = plan.kernel;
+    const initrd = kernel?.initrd && options.payload.length && plan.payload === 'initrd'
+      ? await appendPayload(kernel.initrd, options.payload, plan.layout.payload, join(dir, 'initrd.img'))
+      : kernel?.initrd;
+    const files = await createBootFiles(plan, dir);
     const channelSocket = spec.channel === 'virtio' ? join(dir, 'agent.sock') : undefined;
     let channelConnected: Promise<[Socket]> | undefined;
     if (channelSocket) {
@@ -84,9 +88,9 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
 
     const argv = qemuArgv(profile, {
       accel: spec.accel,
-      kernel: spec.image.kernel,
-      initrd,
-      cmdline: withConsole(profile, spec.image.cmdline),
+      ...(kernel && { kernel: { path: kernel.path, ...(initrd && { initrd }), cmdline: kernel.cmdline } }),
+      ...files,
+      network: spec.network,
       memoryMiB: spec.memoryMiB,
       smp: spec.smp,
       channelSocket,
@@ -168,10 +172,10 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       id: options.bootId,
       console: consoleStream,
       now,
-      agent: { kind: 'typed', channel },
+      agent: { kind: 'typed', channel, ...(spec.login && { login: spec.login }) },
       // A virtio port is no tty: its lines have no 4 KiB limit, so chunks can be as big as frames.
-      transfer: spec.payloadVia === 'initrd' ? { kind: 'preloaded' } : { kind: 'agent', chunkBytes: channel ? 45_000 : 2048, window: 4 },
-      layout: GUEST_LAYOUT,
+      transfer: plan.payload === 'initrd' ? { kind: 'preloaded' } : { kind: 'agent', chunkBytes: channel ? 45_000 : 2048, window: 4 },
+      layout: plan.layout,
       onBye: 'poweroff',
       endPhase: 'poweroff',
       exited,

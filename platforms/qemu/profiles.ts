@@ -1,4 +1,7 @@
 import type { Arch } from '../../harness/model/types.js';
+import { driveArgs, type Drive } from './drives.js';
+import { fwCfgArgs, pflashArgs } from './firmware.js';
+import { networkArgs, type Network } from './network.js';
 
 /** Per-architecture facts QEMU needs; one table so a new arch is one entry (kola's qemu.go style). */
 export interface ArchProfile {
@@ -10,6 +13,8 @@ export interface ArchProfile {
   console: string;
   /** virtio transport: PCI on x86_64/arm64, channel I/O on s390x. */
   virtio: 'pci' | 'ccw';
+  /** The machine has an IDE/AHCI controller for CDs (q35 does; virt and s390-ccw-virtio do not). */
+  ide: boolean;
   /** Only this host arch can use KVM for the profile. */
   kvmHostArch: NodeJS.Architecture;
   /** Firmware files QEMU loads from its data folders for this machine, even with -kernel. */
@@ -23,6 +28,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     machine: 'q35',
     console: 'ttyS0',
     virtio: 'pci',
+    ide: true,
     kvmHostArch: 'x64',
     firmware: ['bios-256k.bin'],
   },
@@ -34,6 +40,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     cpu: 'cortex-a57',
     console: 'ttyAMA0',
     virtio: 'pci',
+    ide: false,
     kvmHostArch: 'arm64',
     // virt boots -kernel directly, without firmware.
     firmware: [],
@@ -44,6 +51,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     machine: 's390-ccw-virtio',
     console: 'ttysclp0',
     virtio: 'ccw',
+    ide: false,
     kvmHostArch: 's390x',
     firmware: ['s390-ccw.img'],
   },
@@ -53,11 +61,15 @@ export type Accel = 'kvm' | 'tcg';
 
 export interface QemuArgs {
   accel: Accel;
-  kernel: string;
-  initrd?: string;
-  cmdline: string;
   memoryMiB: number;
   smp: number;
+  /** Direct kernel boot; absent when the firmware boots a drive. */
+  kernel?: { path: string; initrd?: string; cmdline: string };
+  /** UEFI flashes: the code and this boot's own variable store. */
+  pflash?: { code: string; vars: string };
+  fwCfg?: readonly { name: string; file: string }[];
+  drives?: readonly Drive[];
+  network?: Network;
   /** Unix socket the host listens on for the agent's virtio-serial port. */
   channelSocket?: string;
 }
@@ -81,10 +93,13 @@ export function qemuArgv(profile: ArchProfile, args: QemuArgs): string[] {
     '-no-reboot',
     '-chardev', 'stdio,id=con0,signal=off',
     '-serial', 'chardev:con0',
-    '-kernel', args.kernel,
-    ...(args.initrd ? ['-initrd', args.initrd] : []),
-    '-append', args.cmdline,
+    ...(args.pflash ? pflashArgs(args.pflash) : []),
+    ...fwCfgArgs(args.fwCfg ?? []),
   ];
+  if (args.kernel) {
+    argv.push('-kernel', args.kernel.path, ...(args.kernel.initrd ? ['-initrd', args.kernel.initrd] : []), '-append', args.kernel.cmdline);
+  }
+  argv.push(...driveArgs(profile, args.drives ?? []), ...(args.network ? networkArgs(profile, args.network) : []));
   if (args.channelSocket) {
     argv.push(
       '-device', `virtio-serial-${profile.virtio},id=vser0`,

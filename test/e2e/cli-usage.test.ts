@@ -35,7 +35,7 @@ describe('the CLI on bad input (exit 2, nothing booted)', () => {
   it('rejects an image prefix whose files are missing', async () => {
     const run = await harness(['run', '--platform', 'x86_64', '--image', '/nonexistent/img']);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('--image: image /nonexistent/img: /nonexistent/img-kernel does not exist');
+    expect(run.stderr).toContain('--image: image /nonexistent/img: no such file, and /nonexistent/img-kernel does not exist');
   });
 
   it('rejects a bad option value with exit 2', async () => {

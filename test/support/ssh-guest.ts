@@ -60,9 +60,7 @@ export async function startSshGuest(opts: StartSshGuestOptions): Promise<SshGues
   const argv = [
     ...qemuArgv(profile, {
       accel: opts.accel ?? 'tcg',
-      kernel: image.kernel,
-      initrd: image.initrd,
-      cmdline: withConsole(profile, image.cmdlineText),
+      kernel: { path: image.kernel, initrd: image.initrd, cmdline: withConsole(profile, image.cmdlineText) },
       memoryMiB: opts.memoryMiB ?? 512,
       smp: 1,
     }),

@@ -4,7 +4,9 @@ import { findOnPath, bundledImage } from './fixtures.js';
 import { measureImage } from '../../image/image-size.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
 import { createPlatforms } from '../../../platforms/registry.js';
-import type { Image, Platform } from '../../../platforms/platform.js';
+import type { DiskImage, Image, KernelImage, Platform } from '../../../platforms/platform.js';
+import { formatName, openImage } from '../../image/open-image.js';
+import { kernelArch } from '../../image/image-check.js';
 
 export interface DoctorLine {
   ok: boolean;
@@ -12,8 +14,18 @@ export interface DoctorLine {
   detail: string;
 }
 
-/** `harness doctor`: what this host can run on each platform, and why not where it cannot. */
-export async function doctor(cacheDir: string, reaper: Reaper, platformList = 'qemu'): Promise<DoctorLine[]> {
+/** What detection found in `--image`: format, architecture, and the firmware that boots it. */
+export function imageLine(image: KernelImage | DiskImage): DoctorLine {
+  if (image.kind === 'kernel') return { ok: true, what: 'image', detail: `${formatName(image)} ${image.kernel}: boots directly, no firmware needed` };
+  const firmware = [image.firmware.uefi && 'UEFI', image.firmware.bios && 'BIOS'].filter(Boolean).join(' or ');
+  return { ok: true, what: 'image', detail: `${image.format} (${image.detail}), arch ${image.arches.join(', ')}, firmware ${firmware}` };
+}
+
+/**
+ * `harness doctor`: what this host can run on each platform, and why not where it cannot. With
+ * `imageSpec`, that image is detected and probed instead of the bundled one.
+ */
+export async function doctor(cacheDir: string, reaper: Reaper, platformList = 'qemu', imageSpec?: string): Promise<DoctorLine[]> {
   const lines: DoctorLine[] = [];
   for (const tool of ['setpriv', 'dpkg-deb', 'apt-get']) {
     const found = findOnPath(tool);
@@ -21,8 +33,16 @@ export async function doctor(cacheDir: string, reaper: Reaper, platformList = 'q
   }
   const kvm = await access('/dev/kvm').then(() => true, () => false);
   lines.push({ ok: true, what: '/dev/kvm', detail: kvm ? 'present (only a booting probe guest counts)' : 'absent' });
+  const given = imageSpec === undefined ? undefined : await openImage(imageSpec, '--image');
+  if (given) lines.push(imageLine(given));
+  const kernelFor = given?.kind === 'kernel' ? await kernelArch(given.kernel) : undefined;
+  const givenArches = given?.kind === 'disk' ? given.arches : kernelFor && kernelFor !== 'unknown' ? [kernelFor] : undefined;
   for (const platform of createPlatforms(platformList, { reaper, cacheDir: resolve(cacheDir), options: {} })) {
-    const image = await imageFor(platform, cacheDir);
+    if (given && platform.arch && platform.runs === 'kernel' && givenArches && !givenArches.includes(platform.arch)) {
+      lines.push({ ok: true, what: platform.name, detail: `not for this image (it is for ${givenArches.join(', ')})` });
+      continue;
+    }
+    const image = given && platform.runs === 'kernel' ? given : await imageFor(platform, cacheDir);
     if (!image) {
       lines.push({ ok: false, what: platform.name, detail: 'no bundled image (run: harness fixtures build)' });
       continue;

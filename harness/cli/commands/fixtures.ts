@@ -3,10 +3,11 @@
  * bundled images, and installing the host tools. Nothing else outside fixtures/ imports it.
  */
 import { buildFixtures, readFixtureManifest } from '../../../fixtures/build.js';
+import { buildDiskImages } from '../../../fixtures/disk-images.js';
 import { bundledUpToDate } from '../../../fixtures/fresh.js';
 import { ensureHostTools, findOnPath } from '../../../fixtures/host-tools.js';
 import { fixturePrefix, repoRoot, FIXTURE_NAMES, type FixtureName } from '../../../fixtures/paths.js';
-import { openImage } from '../../image/open-image.js';
+import { openKernelImage } from '../../image/open-image.js';
 import { InfraError, UsageError } from '../../model/errors.js';
 import type { Arch } from '../../model/types.js';
 import type { KernelImage, RootfsArchive } from '../../../platforms/platform.js';
@@ -25,16 +26,19 @@ export async function setupHost(arches: Arch[], cacheDir: string | undefined, lo
   const { missing } = await ensureHostTools({ install: true, log });
   if (missing.length) throw new InfraError(`still missing after installing: ${missing.join(', ')}`);
   await buildFixtures({ arches, cacheDir, log });
+  await buildDiskImages({ arches, cacheDir, log });
 }
 
-export async function buildBundled(arches: Arch[], cacheDir: string | undefined, force: boolean, log: Log): Promise<void> {
+/** `harness fixtures build`: the bundled images, and with `disks` their ISO, disk and root file system formats. */
+export async function buildBundled(arches: Arch[], cacheDir: string | undefined, force: boolean, disks: boolean, log: Log): Promise<void> {
   await buildFixtures({ arches, cacheDir, force, log });
+  if (disks) await buildDiskImages({ arches, cacheDir, log });
 }
 
 /** The bundled image `name` for `arch`; `where` names what asked for it, for the error. */
 export function bundledImage(arch: Arch, name: string, cacheDir: string | undefined, where: string): Promise<KernelImage> {
   if (!(FIXTURE_NAMES as readonly string[]).includes(name)) throw new UsageError(where, `image: no bundled fixture "${name}" (have ${FIXTURE_NAMES.join(', ')})`);
-  return openImage(fixturePrefix(arch, name as FixtureName, cacheDir), where);
+  return openKernelImage(fixturePrefix(arch, name as FixtureName, cacheDir), where);
 }
 
 /** The base container rootfs of `arch` as a tar, for targets that boot nothing of ours. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { discoverCases } from '../../select/load.js';
 import { parseShard, selectCases, type SelectTarget } from '../../select/select.js';
 import { UsageError } from '../../model/errors.js';
-import { checkImage } from '../../image/image-check.js';
+import { checkDisk, checkImage } from '../../image/image-check.js';
 import { openCaseImage, openImage } from '../../image/open-image.js';
 import { prepareOutDir } from '../out-dir.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
@@ -15,9 +15,9 @@ import { ReporterMux } from '../../report/multiplexer.js';
 import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../../run/run-targets.js';
 import type { CaseDef, RunSummary } from '../../model/types.js';
 import { createPlatforms } from '../../../platforms/registry.js';
-import type { Image, Platform } from '../../../platforms/platform.js';
+import type { DiskImage, Image, KernelImage, Platform } from '../../../platforms/platform.js';
 import type { TargetFacts } from '../../history/record.js';
-import { measureImage } from '../../image/image-size.js';
+import { measureDisk, measureImage } from '../../image/image-size.js';
 import { bundledImage, bundledRootfs, ensureFixtures } from './fixtures.js';
 
 export interface RunFlags {
@@ -63,7 +63,7 @@ interface Prepared {
 /** `harness run`: select, plan, boot, run, report. Returns the summary; the caller maps it to an exit code. */
 export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Reaper): Promise<RunSummary> {
   const cacheDir = resolve(flags.cache ?? '.cache');
-  const platforms = createPlatforms(flags.platform, { reaper, cacheDir, options: flags.platformOptions, slots: flags.slots });
+  const platforms = createPlatforms(flags.platform, { reaper, cacheDir, options: flags.platformOptions, env: process.env, slots: flags.slots });
   const reporterNames = flags.reporter.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
   checkReporterNames(reporterNames);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
@@ -101,7 +101,11 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
   })));
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
-  const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
+  const secrets = [
+    ...secretsFrom(process.env),
+    ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env))),
+    ...platforms.flatMap((p) => p.secrets ?? []),
+  ];
   const redact = redactor(secrets);
   const { createReporters } = await reporting;
   const reporters = createReporters(reporterNames, {
@@ -182,9 +186,11 @@ async function prepare(platform: Platform, flags: RunFlags): Promise<Prepared> {
     if (!platform.arch) throw new UsageError('--platform', `${platform.name} boots a kernel but names no arch`);
     image = flags.image ? await openImage(flags.image, '--image') : await bundledImage(platform.arch, 'harness', flags.cache, 'fixtures');
     // A wrong-arch kernel or a damaged initrd is bad input: say so before anything boots.
-    await checkImage(image, platform.arch, flags.image ? '--image' : 'fixtures');
+    if (image.kind === 'kernel') await checkImage(image, platform.arch, flags.image ? '--image' : 'fixtures');
   }
+  // The platform's probe first: it knows what it cannot boot at all (a disk on s390x).
   const capabilities = await platform.probe(image);
+  if (image.kind === 'disk' && platform.arch) checkDisk(image, platform.arch, '--image');
   const arch = capabilities.arch ?? platform.arch ?? 'unknown';
   return { platform, image, capabilities, target: { name: platform.name, kind: platform.kind, arch } };
 }
@@ -194,17 +200,21 @@ async function targetFacts(targets: RunTarget[]): Promise<TargetFacts[]> {
   const facts: TargetFacts[] = [];
   for (const t of targets) {
     const caps = t.capabilities;
-    if (!caps.fingerprint || t.arch === 'unknown' || t.image.kind !== 'kernel') continue;
-    const { sizes, identity } = await measureImage(t.image);
+    if (!caps.fingerprint || t.arch === 'unknown' || t.image.kind === 'host') continue;
+    const { sizes, identity } = await measure(t.image);
     facts.push({ platform: t.platform.name, arch: t.arch, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
   }
   return facts;
 }
 
-/** Per kernel-image target, what its image weighs, for the job summary. */
+function measure(image: KernelImage | DiskImage) {
+  return image.kind === 'disk' ? measureDisk(image) : measureImage(image);
+}
+
+/** Per booted-image target, what its image weighs, for the job summary. */
 async function imageSizes(targets: RunTarget[]) {
   const sizes: Record<string, Awaited<ReturnType<typeof measureImage>>['sizes']> = {};
-  for (const t of targets) if (t.image.kind === 'kernel') sizes[t.platform.name] = (await measureImage(t.image)).sizes;
+  for (const t of targets) if (t.image.kind !== 'host') sizes[t.platform.name] = (await measure(t.image)).sizes;
   return sizes;
 }
 

@@ -38,6 +38,20 @@ describe('detectMarkers on recorded consoles', () => {
   it('finds the U-Boot banner (arm64)', () => {
     expect(markersOf(fixtureLines('arm64-uboot.log'))).toEqual([[2, { kind: 'phase', name: 'firmware' }]]);
   });
+
+  const phases = (name: string) => markersOf(fixtureLines(name)).filter(([, m]) => m.kind === 'phase').map(([i, m]) => [i, m.kind === 'phase' && m.name]);
+
+  it('finds OVMF\'s boot manager, then GRUB, then the kernel (x86_64 EFI ISO)', () => {
+    expect(phases('x86-ovmf-grub.log')).toEqual([[0, 'firmware'], [1, 'firmware'], [2, 'bootloader'], [6, 'kernel']]);
+  });
+
+  it('finds AAVMF\'s banner, GRUB, the EFI stub and the kernel (arm64 EFI disk)', () => {
+    expect(phases('arm64-aavmf-grub.log')).toEqual([[0, 'firmware'], [1, 'firmware'], [2, 'firmware'], [3, 'bootloader'], [5, 'bootloader'], [10, 'kernel']]);
+  });
+
+  it('finds SeaBIOS and a BIOS GRUB mirrored to the serial port (x86_64 BIOS ISO)', () => {
+    expect(phases('x86-seabios-grub-iso.log')).toEqual([[0, 'firmware'], [2, 'bootloader'], [4, 'kernel']]);
+  });
 });
 
 describe('detectMarkers on single lines', () => {
@@ -48,6 +62,8 @@ describe('detectMarkers on single lines', () => {
     ['[    1.410000] Freeing unused kernel memory: 6080K', 'init'],
     ['harness-init: ready', 'ready'],
     ['U-Boot SPL 2023.01 (Jan 01 2023 - 00:00:00 +0000)', 'firmware'],
+    ['ISOLINUX 6.04 6.04-pre1  Copyright (C) 1994-2015 H. Peter Anvin et al', 'bootloader'],
+    ['                             GNU GRUB  version 2.06', 'bootloader'],
   ])('%j is the %s phase', (line, name) => {
     expect(detectMarkers(line)).toEqual([{ kind: 'phase', name }]);
   });

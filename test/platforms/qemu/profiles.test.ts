@@ -1,17 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { missingFirmware } from '../../../platforms/qemu/firmware.js';
 import { PROFILES, qemuArgv, withConsole } from '../../../platforms/qemu/profiles.js';
 
 describe('qemuArgv', () => {
   it.each(Object.values(PROFILES))('builds the $arch argv as one list', (profile) => {
     const argv = qemuArgv(profile, {
       accel: 'tcg',
-      kernel: '/k',
-      initrd: '/i',
-      cmdline: `console=${profile.console} panic=-1`,
+      kernel: { path: '/k', initrd: '/i', cmdline: `console=${profile.console} panic=-1` },
       memoryMiB: 512,
       smp: 1,
       channelSocket: '/run/x/agent.sock',
@@ -22,7 +16,7 @@ describe('qemuArgv', () => {
   });
 
   it('omits the channel and initrd when not given', () => {
-    const argv = qemuArgv(PROFILES.x86_64, { accel: 'kvm', kernel: '/k', cmdline: 'x', memoryMiB: 256, smp: 2 });
+    const argv = qemuArgv(PROFILES.x86_64, { accel: 'kvm', kernel: { path: '/k', cmdline: 'x' }, memoryMiB: 256, smp: 2 });
     expect(argv).not.toContain('-initrd');
     expect(argv.join(' ')).not.toContain('virtserialport');
     expect(argv.slice(argv.indexOf('-accel'), argv.indexOf('-accel') + 2)).toEqual(['-accel', 'kvm']);
@@ -30,7 +24,7 @@ describe('qemuArgv', () => {
 
   it('keeps a cmdline with spaces and quotes as one argument', () => {
     const cmdline = `console=ttyS0 x="a b" $(reboot)`;
-    const argv = qemuArgv(PROFILES.x86_64, { accel: 'tcg', kernel: '/k', cmdline, memoryMiB: 256, smp: 1 });
+    const argv = qemuArgv(PROFILES.x86_64, { accel: 'tcg', kernel: { path: '/k', cmdline }, memoryMiB: 256, smp: 1 });
     expect(argv[argv.indexOf('-append') + 1]).toBe(cmdline);
   });
 });
@@ -44,18 +38,6 @@ describe('withConsole', () => {
   });
   it('leaves a cmdline already ending in the console alone', () => {
     expect(withConsole(PROFILES.s390x, 'panic=-1 console=ttysclp0')).toBe('panic=-1 console=ttysclp0');
-  });
-});
-
-describe('missingFirmware', () => {
-  it('names the firmware a machine needs that no data folder holds', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'fw-'));
-    const full = mkdtempSync(join(tmpdir(), 'fw-'));
-    writeFileSync(join(full, 'bios-256k.bin'), '');
-    expect(missingFirmware(PROFILES.x86_64, [empty])).toEqual(['bios-256k.bin']);
-    expect(missingFirmware(PROFILES.x86_64, [empty, full])).toEqual([]);
-    expect(missingFirmware(PROFILES.s390x, [full])).toEqual(['s390-ccw.img']);
-    expect(missingFirmware(PROFILES.arm64, [empty])).toEqual([]);
   });
 });
 

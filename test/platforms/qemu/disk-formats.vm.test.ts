@@ -1,0 +1,119 @@
+/**
+ * Every LinuxKit output format on real QEMU (issue 11): the bundled suite through `harness run
+ * --image <file>` for each disk fixture, a few cases each and the whole suite on the raw EFI disk;
+ * firmware and boot loader phases from the console; the user's image never written; the history
+ * keeping formats apart.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diskFixturePath, LOGIN_FIXTURE, type DiskFixtureName } from '../../../fixtures/disk-images.js';
+import { fingerprintKey } from '../../../harness/history/fingerprint.js';
+import { HistoryStore } from '../../../harness/history/store.js';
+import type { Arch, RunSummary } from '../../../harness/model/types.js';
+import { harness } from '../../e2e/harness-cli.js';
+
+const FEW = '^(uname-arch|ns-rootfs|env-and-exit)$';
+const history = join(mkdtempSync(join(tmpdir(), 'harness-formats-history-')), 'history.sqlite');
+
+type Results = Pick<RunSummary, 'results' | 'boots' | 'exitCode'>;
+
+async function runImage(arch: Arch, image: string | undefined, extra: string[] = [], env: Record<string, string> = {}): Promise<{ out: string; results: Results; all: string }> {
+  const out = mkdtempSync(join(tmpdir(), 'harness-format-'));
+  const run = await harness(['run', '--platform', `qemu:${arch}`, ...(image ? ['--image', image] : []), '--out', out, '--history', history, ...extra], env);
+  expect(run.exitCode, run.all).toBe(0);
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+  expect(results.results.filter((r) => r.outcome !== 'pass' && r.outcome !== 'skip'), run.all).toEqual([]);
+  return { out, results, all: run.all };
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** Formats, whether the firmware and a boot loader show on the console, and the firmware the history records. */
+const X86: [string, DiskFixtureName, boolean, string][] = [
+  ['BIOS ISO', 'bios-iso', true, 'seabios'],
+  ['EFI ISO', 'efi-iso', true, 'ovmf'],
+  ['qcow2', 'efi-qcow2', true, 'ovmf'],
+  ['VHD', 'efi-vhd', true, 'ovmf'],
+  ['VMDK', 'efi-vmdk', true, 'ovmf'],
+  ['kernel+squashfs', 'squashfs', false, 'seabios'],
+  ['kernel+erofs', 'erofs', false, 'seabios'],
+];
+
+describe('x86_64: the bundled suite in every format', () => {
+  it('passes the whole suite from the raw EFI disk, which is never written', async () => {
+    const raw = diskFixturePath('x86_64', 'efi-raw');
+    const before = sha256(raw);
+    const { results } = await runImage('x86_64', raw);
+    expect(results.results.filter((r) => r.outcome === 'pass').length).toBeGreaterThanOrEqual(10);
+    for (const boot of results.boots.filter((b) => b.image === 'harness-efi.img')) expect(boot.phases).toMatchObject({ firmware: expect.any(Number), bootloader: expect.any(Number), kernel: expect.any(Number) });
+    expect(sha256(raw)).toBe(before);
+  });
+
+  it('passes as kernel+initrd with the SeaBIOS phase measured', async () => {
+    const { results } = await runImage('x86_64', undefined, ['--grep', FEW]);
+    expect(results.boots[0]!.phases.firmware).toBeLessThan(results.boots[0]!.phases.kernel!);
+  });
+
+  it.each(X86)('passes as %s', async (_label, fixture, loader) => {
+    const image = diskFixturePath('x86_64', fixture);
+    const file = fixture === 'squashfs' || fixture === 'erofs' ? `${image}-${fixture}.img` : image;
+    const before = sha256(file);
+    const { results } = await runImage('x86_64', image, ['--grep', FEW]);
+    expect(results.results.map((r) => r.caseId).sort()).toEqual(['env-and-exit', 'ns-rootfs', 'uname-arch']);
+    const phases = results.boots[0]!.phases;
+    expect(phases.firmware, JSON.stringify(phases)).toBeLessThan(phases.kernel!);
+    if (loader) expect(phases.bootloader, JSON.stringify(phases)).toBeLessThan(phases.kernel!);
+    expect(sha256(file)).toBe(before);
+  });
+
+  it('keeps each format and firmware apart in the history', () => {
+    const store = HistoryStore.open(history);
+    try {
+      const runs = store.runs({ platform: 'qemu:x86_64' });
+      const formats = new Map(runs.map((r) => [`${r.fingerprint['imageFormat']}/${r.fingerprint['firmware']}`, fingerprintKey(r.fingerprint)]));
+      for (const [, , , firmware] of X86) expect([...formats.keys()].some((k) => k.endsWith(`/${firmware}`))).toBe(true);
+      expect([...formats.keys()]).toEqual(expect.arrayContaining(['raw/ovmf', 'iso/seabios', 'iso/ovmf', 'qcow2/ovmf', 'vhd/ovmf', 'vmdk/ovmf', 'kernel+initrd/seabios', 'kernel+squashfs/seabios', 'kernel+erofs/seabios']));
+      expect(new Set(formats.values()).size).toBe(formats.size);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('the login-only disk', () => {
+  it('logs in at the console with a password from the environment, which no output shows', async () => {
+    const { out, results } = await runImage(
+      'x86_64',
+      diskFixturePath('x86_64', 'login-raw'),
+      ['--grep', FEW, '--login-user', LOGIN_FIXTURE.user, '--login-password-env', 'HARNESS_FIXTURE_LOGIN'],
+      { HARNESS_FIXTURE_LOGIN: LOGIN_FIXTURE.password },
+    );
+    expect(results.results).toHaveLength(3);
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+    for (const file of files(out)) expect(readFileSync(file, 'latin1').includes(LOGIN_FIXTURE.password), file).toBe(false);
+    expect(readFileSync(results.boots[0]!.consoleLog, 'utf8')).toMatch(/login:/);
+  });
+});
+
+describe('arm64: kernel+initrd, EFI ISO and EFI disk', () => {
+  it.each([
+    ['kernel+initrd', undefined],
+    ['EFI ISO', diskFixturePath('arm64', 'efi-iso')],
+    ['EFI disk', diskFixturePath('arm64', 'efi-raw')],
+  ])('passes as %s', async (label, image) => {
+    const { results } = await runImage('arm64', image, ['--grep', FEW]);
+    expect(results.results).toHaveLength(3);
+    if (image) expect(results.boots[0]!.phases).toMatchObject({ firmware: expect.any(Number), bootloader: expect.any(Number) });
+    expect(label).toBeTruthy();
+  });
+
+  it('refuses a disk on s390x, naming zipl', async () => {
+    const run = await harness(['run', '--platform', 'qemu:s390x', '--image', diskFixturePath('x86_64', 'efi-raw'), '--no-history']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/zipl/);
+  });
+});
