@@ -8,6 +8,7 @@
  */
 import type { ConsoleLog } from '../harness/console/console-log.js';
 import type { Fingerprint } from '../harness/metrics/types.js';
+import type { Reaper } from '../harness/lifecycle/reaper.js';
 import type { Arch, PhaseName, PlatformKind } from '../harness/model/types.js';
 
 export interface Capabilities {
@@ -197,4 +198,31 @@ export interface Platform {
   probe(image: Image): Promise<Capabilities>;
   /** Waits for capacity (a CPU slot, the host, a board) and holds it for one session. */
   lease(request: LeaseRequest): Promise<Lease>;
+}
+
+/** A `harness run` option that belongs to one platform kind, in commander's notation. */
+export interface PlatformOption {
+  flags: string;
+  description: string;
+  default?: string | boolean;
+}
+
+export interface PlatformContext {
+  reaper: Reaper;
+  cacheDir: string;
+  /** Every platform option's value, by commander's camelCase name; each factory validates its own. */
+  options: Readonly<Record<string, unknown>>;
+  /** `--slots`: sessions at once per platform capacity (CPU slots, one SSH host). */
+  slots?: number;
+  /** One value per key for the whole run, shared by every platform made in it (QEMU's CPU slots). */
+  shared<T>(key: string, make: () => T): T;
+}
+
+export interface PlatformFactory {
+  kind: PlatformKind;
+  /** The name forms this factory takes, for help and errors. */
+  forms: string[];
+  options: PlatformOption[];
+  /** The platforms one name makes, or undefined when the name is not this factory's. */
+  create(name: string, context: PlatformContext): Platform[] | undefined;
 }

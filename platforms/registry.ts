@@ -3,37 +3,10 @@
  * new kind is one factory in this list and one folder under platforms/.
  */
 import { UsageError } from '../harness/model/errors.js';
-import type { Reaper } from '../harness/lifecycle/reaper.js';
-import type { PlatformKind } from '../harness/model/types.js';
-import type { Platform } from './platform.js';
+import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
 import { qemuFactory } from './qemu/index.js';
 
-/** A `harness run` option that belongs to one platform kind, in commander's notation. */
-export interface PlatformOption {
-  flags: string;
-  description: string;
-  default?: string | boolean;
-}
-
-export interface PlatformContext {
-  reaper: Reaper;
-  cacheDir: string;
-  /** Every platform option's value, by commander's camelCase name; each factory validates its own. */
-  options: Readonly<Record<string, unknown>>;
-  /** `--slots`: sessions at once per platform capacity (CPU slots, one SSH host). */
-  slots?: number;
-  /** One value per key for the whole run, shared by every platform made in it (QEMU's CPU slots). */
-  shared<T>(key: string, make: () => T): T;
-}
-
-export interface PlatformFactory {
-  kind: PlatformKind;
-  /** The name forms this factory takes, for help and errors. */
-  forms: string[];
-  options: PlatformOption[];
-  /** The platforms one name makes, or undefined when the name is not this factory's. */
-  create(name: string, context: PlatformContext): Platform[] | undefined;
-}
+export type { PlatformContext, PlatformFactory, PlatformOption };
 
 export const FACTORIES: readonly PlatformFactory[] = [qemuFactory];
 
