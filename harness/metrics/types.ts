@@ -27,15 +27,19 @@ export interface ImageSizes {
 export const PHASE_ORDER: readonly PhaseName[] = [
   'spawn',
   'connect',
+  'request',
+  'running',
   'firstByte',
   'firmware',
   'kernel',
   'init',
+  'sshReady',
   'ready',
   'firstCase',
   'lastCaseEnd',
   'poweroff',
   'disconnect',
+  'destroyed',
 ];
 
 export interface BootSample {

@@ -132,15 +132,22 @@ export interface CaseResult {
 export type PhaseName =
   | 'spawn'
   | 'connect'
+  /** A cloud instance was asked for, and the provider says it runs. */
+  | 'request'
+  | 'running'
   | 'firstByte'
   | 'firmware'
   | 'kernel'
   | 'init'
+  /** The target's SSH server answered with a host key the harness trusts. */
+  | 'sshReady'
   | 'ready'
   | 'firstCase'
   | 'lastCaseEnd'
   | 'poweroff'
-  | 'disconnect';
+  | 'disconnect'
+  /** Every cloud resource of the boot is deleted. */
+  | 'destroyed';
 
 /**
  * Points on the guest's own printk clock: the kernel banner, init, and the initramfs unpack, which
