@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { formatGuardedCommand, type GuardedCommand } from './guarded-command.js';
 
 /**
  * The harness side of harness/guardian-main.ts. Registering is a line on a pipe, so it costs nothing
@@ -38,6 +39,15 @@ export class Guardian {
 
   releasePath(path: string): void {
     this.send(`del path ${path}`);
+  }
+
+  /** Runs `command` if the harness dies without `close()`, after the processes and folders are gone. */
+  guardCommand(command: GuardedCommand): void {
+    this.send(`add cmd ${formatGuardedCommand(command)}`);
+  }
+
+  releaseCommand(command: GuardedCommand): void {
+    this.send(`del cmd ${formatGuardedCommand(command)}`);
   }
 
   /** A clean exit: the guardian leaves whatever is still registered alone. */
