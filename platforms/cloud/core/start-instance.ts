@@ -117,10 +117,10 @@ export async function startCloudInstance(spec: CloudStart): Promise<Machine> {
     console = new PolledConsole({ source: instance.console, log, now, intervalMs: timings.consolePollMs });
     const watch = new HostKeyWatch(log);
     console.start();
-    const { address } = await instance.running(AbortSignal.any([signal, AbortSignal.timeout(timings.runningTimeoutMs)])).catch((error: unknown) => {
-      throw signal.aborted || !(error instanceof Error && error.name === 'TimeoutError')
-        ? error
-        : new InfraError(`${instance!.id} was not running within ${Math.round(timings.runningTimeoutMs / 1000)} s`, { machine: options.bootId, phase: 'running' });
+    const runningDeadline = AbortSignal.timeout(timings.runningTimeoutMs);
+    const { address } = await instance.running(AbortSignal.any([signal, runningDeadline])).catch((error: unknown) => {
+      if (!runningDeadline.aborted || signal.aborted) throw error;
+      throw new InfraError(`${instance!.id} was not running within ${Math.round(timings.runningTimeoutMs / 1000)} s`, { machine: options.bootId, phase: 'running' });
     });
     options.onPhase('running', now());
     const hostKeys = await hostKeyPolicy({

@@ -20,6 +20,21 @@ export interface TeardownResult {
 
 export const DEFAULT_TEARDOWN: TeardownOptions = { budgetMs: 15 * 60_000, retryMs: 5_000 };
 
+/** Waits for `promise` to settle, or for `signal` to abort, leaving no listener behind. */
+async function settledOrAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  let onAbort!: () => void;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -62,7 +77,7 @@ export class Teardown {
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.add(what, async (signal) => {
-      await Promise.race([settled, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+      await settledOrAborted(settled, signal);
       await undo(made, signal);
     });
     try {
