@@ -46,14 +46,20 @@ function fingerprintEntry(line: string): HostKey | undefined {
   return type ? { type, fingerprint: `SHA256:${hash}` } : undefined;
 }
 
-function keyEntry(line: string): HostKey | undefined {
-  const match = KEY_LINE.exec(line);
-  if (!match) return undefined;
-  const [, type, base64] = match as unknown as [string, string, string];
+/**
+ * A host key given whole (type and base64 blob), with its fingerprint; undefined when the blob does
+ * not name that type: a damaged or forged key proves nothing.
+ */
+export function hostKeyOf(type: string, base64: string): HostKey | undefined {
+  if (!/^[A-Za-z0-9+/]{20,2000}={0,2}$/.test(base64)) return undefined;
   const blob = Buffer.from(base64, 'base64');
-  // A key whose blob names another type is damaged or forged: it proves nothing.
   if (blobType(blob) !== type) return undefined;
   return { type, fingerprint: fingerprintOfBlob(blob), publicKey: base64 };
+}
+
+function keyEntry(line: string): HostKey | undefined {
+  const match = KEY_LINE.exec(line);
+  return match ? hostKeyOf(match[1]!, match[2]!) : undefined;
 }
 
 function marker(line: string): { edge: 'BEGIN' | 'END'; block: BlockName } | undefined {
