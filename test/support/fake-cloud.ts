@@ -3,6 +3,7 @@
  * are created through the core's Teardown exactly as the real providers do, a console fed from a
  * script, and an SSH connector that hands back a minimal machine or fails as told.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,21 @@ import { DEFAULT_TIMINGS, type CloudSettings, type CloudTimings } from '../../pl
 import type { SshConnector, SshLogin, SshMachineSpec } from '../../platforms/cloud/core/ssh-connector.js';
 import type { Teardown } from '../../platforms/cloud/core/teardown.js';
 import type { Machine, MachineEnd, Platform, StartOptions } from '../../platforms/platform.js';
+import { utils } from 'ssh2';
+
+/** A fresh host key as cloud-init announces it on a console, with `prefix` before each line (`ec2: `). */
+export function announcedHostKey(prefix = '') {
+  const pair = utils.generateKeyPairSync('ed25519');
+  const base64 = pair.public.split(' ')[1]!;
+  const fingerprint = `SHA256:${createHash('sha256').update(Buffer.from(base64, 'base64')).digest('base64').replace(/=+$/, '')}`;
+  const block = (name: string, line: string) => [`-----BEGIN SSH HOST KEY ${name}-----`, line, `-----END SSH HOST KEY ${name}-----`].map((l) => `${prefix}${l}\n`).join('');
+  return {
+    base64,
+    fingerprint,
+    text: block('FINGERPRINTS', `256 ${fingerprint} root@vm (ED25519)`),
+    keysText: block('KEYS', `ssh-ed25519 ${base64} root@vm`),
+  };
+}
 
 export const FAST_TIMINGS: CloudTimings = {
   ...DEFAULT_TIMINGS,

@@ -2,6 +2,7 @@ import { DescribeImagesCommand, DescribeInstanceTypesCommand, type EC2Client } f
 import { UsageError } from '../../../harness/model/errors.js';
 import type { Arch } from '../../../harness/model/types.js';
 import type { CloudProvider, LaunchRequest, LaunchedInstance, ProviderProbe } from '../core/provider.js';
+import { once } from '../core/once.js';
 import type { Teardown } from '../core/teardown.js';
 import { launchEc2 } from './ec2-launch.js';
 
@@ -18,19 +19,16 @@ const ARCH: Readonly<Record<string, Arch>> = { x86_64: 'x86_64', arm64: 'arm64' 
 /** EC2 through the official SDK; credentials come from its default chain. */
 export class AwsProvider implements CloudProvider {
   readonly kind = 'aws';
-  private probed: Promise<ProviderProbe & { rootDevice?: string }> | undefined;
+  readonly instanceType: string;
+  readonly where: string;
+  private readonly described = once(() => this.describe());
 
   constructor(
     private readonly ec2: EC2Client,
     private readonly options: AwsOptions,
-  ) {}
-
-  get instanceType(): string {
-    return this.options.instanceType;
-  }
-
-  get where(): string {
-    return this.options.region;
+  ) {
+    this.instanceType = options.instanceType;
+    this.where = options.region;
   }
 
   gcArgs(): string[] {
@@ -38,12 +36,11 @@ export class AwsProvider implements CloudProvider {
   }
 
   probe(): Promise<ProviderProbe> {
-    this.probed ??= this.describe();
-    return this.probed;
+    return this.described();
   }
 
   async launch(request: LaunchRequest, teardown: Teardown): Promise<LaunchedInstance> {
-    const { rootDevice } = await (this.probed ?? this.describe());
+    const { rootDevice } = await this.described();
     return launchEc2(this.ec2, { ...this.options, rootDevice }, request, teardown);
   }
 

@@ -38,7 +38,7 @@ function resourceName(stem: string, bootId: string): string {
 }
 
 function describe(result: TeardownResult): string {
-  if (!result.failed.length) return `destroyed ${result.deleted.length} resource(s)`;
+  if (!result.failed.length) return `all ${result.deleted.length} resource(s) gone`;
   return `left for \`harness cloud gc\`: ${result.failed.map((f) => `${f.what} (${f.error})`).join('; ')}`;
 }
 

@@ -1,6 +1,7 @@
 import { UsageError } from '../../../harness/model/errors.js';
 import type { Arch } from '../../../harness/model/types.js';
 import type { CloudProvider, LaunchRequest, LaunchedInstance, ProviderProbe } from '../core/provider.js';
+import { once } from '../core/once.js';
 import type { Teardown } from '../core/teardown.js';
 import { launchGce, type GceTarget } from './gce-launch.js';
 import { isNotFound, type GcpClients } from './gcp-clients.js';
@@ -17,28 +18,20 @@ export function imagePath(image: string, project: string): string {
 /** Compute Engine through the official SDK; credentials from Application Default Credentials. */
 export class GcpProvider implements CloudProvider {
   readonly kind = 'gcp';
-  private probed: Promise<ProviderProbe> | undefined;
+  readonly instanceType: string;
+  readonly where: string;
+  readonly probe = once(() => this.describe());
 
   constructor(
     private readonly clients: GcpClients,
     private readonly target: GceTarget,
-  ) {}
-
-  get instanceType(): string {
-    return this.target.machineType;
-  }
-
-  get where(): string {
-    return `${this.target.project}/${this.target.zone}`;
+  ) {
+    this.instanceType = target.machineType;
+    this.where = `${target.project}/${target.zone}`;
   }
 
   gcArgs(): string[] {
     return ['--gcp-project', this.target.project];
-  }
-
-  probe(): Promise<ProviderProbe> {
-    this.probed ??= this.describe();
-    return this.probed;
   }
 
   launch(request: LaunchRequest, teardown: Teardown): Promise<LaunchedInstance> {

@@ -9,21 +9,14 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { AwsProvider } from '../../../../platforms/cloud/aws/ec2-provider.js';
-import { FakeConnector, fakeCloudPlatform } from '../../../support/fake-cloud.js';
+import { announcedHostKey, FakeConnector, fakeCloudPlatform } from '../../../support/fake-cloud.js';
 import { ec2World, type Ec2WorldOptions } from './ec2-world.js';
 
-function hostKeyBlock() {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const blob = Buffer.from(pair.public.split(' ')[1]!, 'base64');
-  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-  return { fingerprint, text: `ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\nec2: 256 ${fingerprint} root@ip (ED25519)\nec2: -----END SSH HOST KEY FINGERPRINTS-----\n` };
-}
+const hostKeyBlock = () => announcedHostKey('ec2: ');
 
 function rig(world: Ec2WorldOptions = {}, connector = new FakeConnector()) {
   const w = ec2World(world);
@@ -113,7 +106,7 @@ describe('the AWS provider', () => {
   it('deletes the key pair and security group when RunInstances fails', async () => {
     const r = rig();
     r.mock.on(RunInstancesCommand).rejects(Object.assign(new Error('You have requested more vCPU capacity than your current vCPU limit'), { name: 'VcpuLimitExceeded' }));
-    await expect(r.start()).rejects.toThrow(/vCPU limit; destroyed 4 resource/);
+    await expect(r.start()).rejects.toThrow(/vCPU limit; all 4 resource\(s\) gone/);
     expect(r.live.size).toBe(0);
     expect(r.mock.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(1);
     expect(r.mock.commandCalls(DeleteKeyPairCommand)).toHaveLength(1);

@@ -1,18 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import { FakeCloud, FakeConnector, fakeCloudPlatform, recordingGuardian, type FakeResource } from '../../../support/fake-cloud.js';
-
-/** A host key and the console text cloud-init prints for it. */
-function announced() {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const blob = Buffer.from(pair.public.split(' ')[1]!, 'base64');
-  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-  const text = `ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\nec2: 256 ${fingerprint} root@ip (ED25519)\nec2: -----END SSH HOST KEY FINGERPRINTS-----\n`;
-  return { fingerprint, text };
-}
+import { announcedHostKey as announced, FakeCloud, FakeConnector, fakeCloudPlatform, recordingGuardian, type FakeResource } from '../../../support/fake-cloud.js';
 
 const BOOT = '[    0.000000] Linux version 6.1.0 (builder@x) #1 SMP\n[    1.200000] Run /init as init process\n';
 
@@ -44,7 +33,7 @@ describe('a cloud start', () => {
     expect(commands).toEqual([{ argv: ['harness', 'cloud', 'gc', '--provider', 'fake', '--run', '2026-12-01T09-00-00-000Z', '--fake-region', 'here-1'], log: expect.stringContaining(rig.outDir) }]);
 
     const ended = await machine.end('session end');
-    expect(ended.detail).toMatch(/destroyed 3 resource\(s\)/);
+    expect(ended.detail).toMatch(/all 3 resource\(s\) gone/);
     expectAllDeleted(cloud);
     // Newest first: the instance goes before the firewall and key pair it used.
     expect(cloud.deleted).toEqual(['instance', 'firewall', 'key pair'].map((r) => `${r} ${request.name}`));
@@ -63,7 +52,7 @@ describe('a cloud start', () => {
   ])('deletes what was made when %s', async (_, failCreate, landed) => {
     const cloud = new FakeCloud({ failCreate, landed });
     const rig = fakeCloudPlatform(cloud, new FakeConnector());
-    await expect(rig.start()).rejects.toThrow(/quota exceeded; destroyed \d resource/);
+    await expect(rig.start()).rejects.toThrow(/quota exceeded; all \d resource\(s\) gone/);
     expectAllDeleted(cloud);
     expect(rig.phases.map(([p]) => p)).toEqual(['request', 'destroyed']);
   });
@@ -126,7 +115,7 @@ describe('a cloud start', () => {
     );
     await new Promise((r) => setTimeout(r, 50));
     await rig.reaper.stop('SIGINT received');
-    expect(String(await started)).toMatch(/SIGINT received; destroyed 3 resource/);
+    expect(String(await started)).toMatch(/SIGINT received; all 3 resource\(s\) gone/);
     expectAllDeleted(waiting);
 
     const running = new FakeCloud({ console: [announced().text] });
@@ -136,7 +125,7 @@ describe('a cloud start', () => {
     await rig2.reaper.stop('SIGINT received');
     expectAllDeleted(running);
     // The session's own end afterwards finds it done and says so.
-    expect((await machine.end('interrupted')).detail).toMatch(/destroyed 3/);
+    expect((await machine.end('interrupted')).detail).toMatch(/all 3 resource\(s\) gone/);
   });
 
   it('destroys the instance at its maximum lifetime, and the machine exits saying why', async () => {
@@ -144,7 +133,7 @@ describe('a cloud start', () => {
     const rig = fakeCloudPlatform(cloud, new FakeConnector(), { lifetimeMs: 400 });
     const machine = await rig.start();
     const end = await machine.exited;
-    expect(end).toMatchObject({ clean: false, detail: expect.stringMatching(/maximum lifetime reached; destroyed 3/) });
+    expect(end).toMatchObject({ clean: false, detail: expect.stringMatching(/maximum lifetime reached; all 3 resource\(s\) gone/) });
     expectAllDeleted(cloud);
   });
 

@@ -1,18 +1,14 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { GcpProvider, imagePath } from '../../../../platforms/cloud/gcp/gce-provider.js';
-import { FakeConnector, fakeCloudPlatform } from '../../../support/fake-cloud.js';
+import { announcedHostKey, FakeConnector, fakeCloudPlatform } from '../../../support/fake-cloud.js';
 import { gcpWorld, type GcpWorldOptions } from './gcp-world.js';
 
-function hostKey() {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const base64 = pair.public.split(' ')[1]!;
-  const fingerprint = `SHA256:${createHash('sha256').update(Buffer.from(base64, 'base64')).digest('base64').replace(/=+$/, '')}`;
-  return { base64, fingerprint, block: `-----BEGIN SSH HOST KEY KEYS-----\nssh-ed25519 ${base64} root@vm\n-----END SSH HOST KEY KEYS-----\n` };
-}
+const hostKey = () => {
+  const key = announcedHostKey();
+  return { ...key, block: key.keysText };
+};
 
 function rig(world: GcpWorldOptions = {}, connector = new FakeConnector(), trustOnFirstUse = false) {
   const w = gcpWorld(world);
@@ -92,7 +88,7 @@ describe('the GCP provider', () => {
 
   it('deletes the firewall rule when the instance insert fails, and everything when the instance never runs', async () => {
     const failing = rig({ insertFails: 'instance' });
-    await expect(failing.start()).rejects.toThrow(/Quota 'CPUS' exceeded; destroyed/);
+    await expect(failing.start()).rejects.toThrow(/Quota 'CPUS' exceeded; all \d resource\(s\) gone/);
     expect(failing.live.size).toBe(0);
     expect(failing.deleted).toEqual([expect.stringMatching(/^firewall harness-.*-ssh$/)]);
 
