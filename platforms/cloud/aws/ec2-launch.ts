@@ -11,7 +11,6 @@ import {
   DescribeVpcsCommand,
   ImportKeyPairCommand,
   RunInstancesCommand,
-  TerminateInstancesCommand,
   type EC2Client,
   type Filter,
   type Tag,
@@ -23,6 +22,7 @@ import { tagRecord, TAG } from '../core/tags.js';
 import type { Teardown } from '../core/teardown.js';
 import { ec2Console } from './ec2-console.js';
 import { ignoreNotFound } from './ec2-errors.js';
+import { LIVE_STATES, terminateAndWait } from './ec2-terminate.js';
 import { selfTerminationUserData } from './user-data.js';
 
 export interface Ec2Target {
@@ -34,7 +34,6 @@ export interface Ec2Target {
   pollMs: number;
 }
 
-const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
 
 function awsTags(request: LaunchRequest, extra: Record<string, string> = {}): Tag[] {
   return Object.entries({ ...tagRecord(request.tags), ...extra }).map(([Key, Value]) => ({ Key, Value }));
@@ -77,20 +76,7 @@ async function terminate(ec2: EC2Client, request: LaunchRequest, known: string |
     );
     ids = (found.Reservations ?? []).flatMap((r) => (r.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : [])));
   }
-  if (!ids.length) return;
-  await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }), { abortSignal: signal }).catch(ignoreNotFound);
-  // The firewall and key pair stay in use until the instance is really gone.
-  await pollUntil(
-    async () => {
-      const { Reservations } = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }), { abortSignal: signal }).catch((error: unknown) => {
-        ignoreNotFound(error);
-        return { Reservations: [] };
-      });
-      const states = (Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => i.State?.Name));
-      return states.every((s) => s === 'terminated') ? true : undefined;
-    },
-    { timeoutMs: 10 * 60_000, intervalMs: pollMs, signal, what: `${ids.join(', ')} to terminate` },
-  );
+  await terminateAndWait(ec2, ids, pollMs, signal);
 }
 
 /** Volumes of the session left after termination (an image's extra disks kept by DeleteOnTermination=false). */
