@@ -115,9 +115,13 @@ export type AgentStart =
 
 /**
  * How case files reach the target: already in place when it started (an appended initrd, a tar disk,
- * a TFTP initrd), or uploaded after it is up (sftp).
+ * a TFTP initrd), uploaded after it is up (sftp), or sent through the agent's own channel as framed
+ * chunks with CRCs (a board's only UART, a restored snapshot).
  */
-export type Transfer = { kind: 'preloaded' } | { kind: 'upload'; put(files: PayloadFile[]): Promise<void> };
+export type Transfer =
+  | { kind: 'preloaded' }
+  | { kind: 'upload'; put(files: PayloadFile[]): Promise<void> }
+  | { kind: 'agent'; chunkBytes: number; window: number };
 
 /** Where the agent finds things on the target; the agent's own defaults suit the bundled images. */
 export interface GuestLayout {

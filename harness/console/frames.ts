@@ -10,6 +10,8 @@ export const FRAME_KINDS = [
   'exit',
   'metric',
   'error',
+  'ack',
+  'nak',
   'bye',
 ] as const;
 export type FrameKind = (typeof FRAME_KINDS)[number];

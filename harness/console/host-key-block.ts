@@ -1,108 +1,99 @@
+/**
+ * The SSH host keys a guest prints on its console in cloud-init's format, so that a host can pin the
+ * key before its first connection. The bundled ssh images print it at every boot; cloud-init prints
+ * it on cloud consoles, where each line may carry a prefix ("ec2: ", a journal stamp), so nothing here
+ * is anchored to the start of a line.
+ *
+ *   -----BEGIN SSH HOST KEY FINGERPRINTS-----
+ *   256 SHA256:<base64> root@host (ED25519)
+ *   -----END SSH HOST KEY FINGERPRINTS-----
+ *   -----BEGIN SSH HOST KEY KEYS-----
+ *   ssh-ed25519 AAAA... root@host
+ *   -----END SSH HOST KEY KEYS-----
+ */
 import { createHash } from 'node:crypto';
 
-/** One SSH host key a guest announced on its console. */
 export interface HostKey {
-  /** The SSH key type name: `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`, … */
+  /** As ssh-keygen names the type in the fingerprint block: ED25519, ECDSA, RSA, DSA, ED25519-SK, ECDSA-SK. */
   type: string;
-  /** `SHA256:<base64 without padding>`, as `ssh-keygen -l` prints it. */
+  /** OpenSSH's form, `SHA256:` and the unpadded base64 of the key blob's SHA-256. */
   fingerprint: string;
-  /** The key itself (base64 blob) when the guest printed it, not only its fingerprint. */
+  /** `<algorithm> <base64 blob>`, without the comment, when the keys block lists the key. */
   publicKey?: string;
 }
 
-const BLOCKS = ['SSH HOST KEY FINGERPRINTS', 'SSH HOST KEY KEYS'] as const;
-type BlockName = (typeof BLOCKS)[number];
+const FINGERPRINTS = 'SSH HOST KEY FINGERPRINTS';
+const KEYS = 'SSH HOST KEY KEYS';
 
-/** Longer lines are no host key line; skipping them keeps the scan linear on hostile output. */
-const MAX_LINE = 2048;
-/** A block this long is not cloud-init's: a guest has a handful of host keys. */
-const MAX_BLOCK_LINES = 64;
+/** `<bits> SHA256:<b64> <comment> (<TYPE>)`; MD5 fingerprints of old ssh-keygens are too weak to pin and are passed over. */
+const FINGERPRINT_LINE = /(?:^|\s)\d+ (SHA256:[A-Za-z0-9+/]{43})=? .*\(([A-Z0-9-]+)\)\s*$/;
+const KEY_LINE = /(?:^|\s)((?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+) (AAAA[A-Za-z0-9+/]+={0,3})(?:\s|$)/;
 
-// cloud-init prints `256 SHA256:<43 chars> root@host (ED25519)`, behind prefixes that vary per line
-// (`ec2: `, a syslog stamp), so lines are matched anywhere rather than after a fixed prefix.
-const FINGERPRINT_LINE = /(?:^|\s)(\d{3,5}) SHA256:([A-Za-z0-9+/]{43}) (?:\S+ )*\(([A-Z0-9]{2,10})\)\s*$/;
-const KEY_LINE = /(?:^|\s)((?:ssh|ecdsa|sk)-[a-z0-9@.-]{1,40}) (AAAA[A-Za-z0-9+/]{20,2000}={0,2})(?:\s|$)/;
-
-const ECDSA_BY_BITS: Readonly<Record<string, string>> = { '256': 'ecdsa-sha2-nistp256', '384': 'ecdsa-sha2-nistp384', '521': 'ecdsa-sha2-nistp521' };
-const TYPE_BY_LABEL: Readonly<Record<string, string>> = { ED25519: 'ssh-ed25519', RSA: 'ssh-rsa', DSA: 'ssh-dss' };
-
-function fingerprintOfBlob(blob: Buffer): string {
+/** OpenSSH's SHA256 fingerprint of a key blob (the wire-format public key). */
+export function fingerprintOf(blob: Uint8Array): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** The type name a key blob starts with (an SSH string), or undefined when the blob is malformed. */
-function blobType(blob: Buffer): string | undefined {
-  if (blob.length < 4) return undefined;
-  const length = blob.readUInt32BE(0);
-  if (length === 0 || length > 64 || 4 + length > blob.length) return undefined;
-  return blob.toString('latin1', 4, 4 + length);
-}
-
-function fingerprintEntry(line: string): HostKey | undefined {
-  const match = FINGERPRINT_LINE.exec(line);
-  if (!match) return undefined;
-  const [, bits, hash, label] = match as unknown as [string, string, string, string];
-  const type = label === 'ECDSA' ? ECDSA_BY_BITS[bits] : TYPE_BY_LABEL[label];
-  return type ? { type, fingerprint: `SHA256:${hash}` } : undefined;
-}
-
 /**
- * A host key given whole (type and base64 blob), with its fingerprint; undefined when the blob does
- * not name that type: a damaged or forged key proves nothing.
- */
-export function hostKeyOf(type: string, base64: string): HostKey | undefined {
-  if (!/^[A-Za-z0-9+/]{20,2000}={0,2}$/.test(base64)) return undefined;
-  const blob = Buffer.from(base64, 'base64');
-  if (blobType(blob) !== type) return undefined;
-  return { type, fingerprint: fingerprintOfBlob(blob), publicKey: base64 };
-}
-
-function keyEntry(line: string): HostKey | undefined {
-  const match = KEY_LINE.exec(line);
-  return match ? hostKeyOf(match[1]!, match[2]!) : undefined;
-}
-
-function marker(line: string): { edge: 'BEGIN' | 'END'; block: BlockName } | undefined {
-  for (const block of BLOCKS) {
-    if (line.includes(`-----BEGIN ${block}-----`)) return { edge: 'BEGIN', block };
-    if (line.includes(`-----END ${block}-----`)) return { edge: 'END', block };
-  }
-  return undefined;
-}
-
-/**
- * The host keys in cloud-init's `-----BEGIN SSH HOST KEY FINGERPRINTS-----` and `-----BEGIN SSH HOST
- * KEY KEYS-----` console blocks. Only blocks that end are read (a cut-off key line would pin a wrong
- * key), only SHA256 fingerprints count (MD5 ones prove too little), and a key printed whole wins
- * over its fingerprint line. Keys come out once each, in the order first seen.
+ * The host keys of the last fingerprints block and the last keys block in `text`, which should be one
+ * boot's console: a block printed again supersedes the one before it, and a last block still missing
+ * its END line gives nothing (its keys may not all be there yet) rather than an earlier block's keys.
+ * A key listed in both comes once, with its public key; one listed only as a key gets its fingerprint
+ * computed, so a guest that cannot compute SHA256 may print the keys block alone. A key line whose
+ * blob is not a whole key (a kernel message written into the middle of it) is skipped.
  */
 export function parseHostKeyBlock(text: string): HostKey[] {
-  const found = new Map<string, HostKey>();
-  let open: { block: BlockName; keys: HostKey[]; lines: number } | undefined;
-  for (const line of text.split('\n')) {
-    if (line.length > MAX_LINE) continue;
-    const edge = marker(line);
-    if (edge?.edge === 'BEGIN') {
-      open = { block: edge.block, keys: [], lines: 0 };
-      continue;
-    }
-    if (!open) continue;
-    if (edge?.edge === 'END') {
-      if (edge.block === open.block) {
-        for (const key of open.keys) {
-          const known = found.get(key.fingerprint);
-          if (!known || (key.publicKey && !known.publicKey)) found.set(key.fingerprint, key);
-        }
-      }
-      open = undefined;
-      continue;
-    }
-    if (++open.lines > MAX_BLOCK_LINES) {
-      open = undefined;
-      continue;
-    }
-    const key = open.block === 'SSH HOST KEY FINGERPRINTS' ? fingerprintEntry(line) : keyEntry(line);
-    if (key) open.keys.push(key);
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const keys: HostKey[] = [];
+  for (const line of lastBlock(lines, FINGERPRINTS)) {
+    const m = FINGERPRINT_LINE.exec(line);
+    if (m && !keys.some((k) => k.fingerprint === m[1])) keys.push({ type: m[2]!, fingerprint: m[1]! });
   }
-  return [...found.values()];
+  for (const line of lastBlock(lines, KEYS)) {
+    const m = KEY_LINE.exec(line);
+    if (!m) continue;
+    const [, algorithm, b64] = m as unknown as [string, string, string];
+    const blob = Buffer.from(b64, 'base64');
+    if (!wholeKey(blob, algorithm)) continue;
+    const fingerprint = fingerprintOf(blob);
+    const publicKey = `${algorithm} ${b64}`;
+    const known = keys.find((k) => k.fingerprint === fingerprint);
+    if (known) known.publicKey = publicKey;
+    else keys.push({ type: typeOfAlgorithm(algorithm), fingerprint, publicKey });
+  }
+  return keys;
+}
+
+function lastBlock(lines: readonly string[], name: string): string[] {
+  let begin = lines.length - 1;
+  while (begin >= 0 && !lines[begin]!.includes(`-----BEGIN ${name}-----`)) begin--;
+  if (begin < 0) return [];
+  const end = lines.findIndex((l, i) => i > begin && l.includes(`-----END ${name}-----`));
+  return end < 0 ? [] : lines.slice(begin + 1, end);
+}
+
+/**
+ * Whether a blob is a whole wire-format public key for `algorithm`: length-prefixed fields, the first
+ * naming the algorithm, that end exactly where the blob does (a cut-off key does not).
+ */
+function wholeKey(blob: Buffer, algorithm: string): boolean {
+  const fields: Buffer[] = [];
+  let at = 0;
+  while (at + 4 <= blob.length) {
+    const end = at + 4 + blob.readUInt32BE(at);
+    if (end > blob.length) return false;
+    fields.push(blob.subarray(at + 4, end));
+    at = end;
+  }
+  return at === blob.length && fields.length >= 2 && fields[0]!.toString('latin1') === algorithm;
+}
+
+function typeOfAlgorithm(algorithm: string): string {
+  if (algorithm === 'ssh-ed25519') return 'ED25519';
+  if (algorithm === 'sk-ssh-ed25519@openssh.com') return 'ED25519-SK';
+  if (algorithm.startsWith('sk-ecdsa-')) return 'ECDSA-SK';
+  if (algorithm.startsWith('ecdsa-')) return 'ECDSA';
+  if (algorithm === 'ssh-rsa') return 'RSA';
+  if (algorithm === 'ssh-dss') return 'DSA';
+  return algorithm.toUpperCase();
 }

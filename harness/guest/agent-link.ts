@@ -8,6 +8,8 @@ import type { ByteStream, Console, ExecSession, Machine } from '../../platforms/
 import { FrameInbox } from './inbox.js';
 import { settlesWithin } from '../lifecycle/deadline.js';
 import { bootstrapShell, consoleLogin } from './bootstrap-shell.js';
+import { uploadFramed, type UploadTuning } from './framed-upload.js';
+import type { PayloadFile } from '../../platforms/platform.js';
 
 export const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
 const AGENT_DIGEST = crc32(AGENT_TEXT).toString(16).padStart(8, '0');
@@ -200,6 +202,12 @@ export class AgentLink {
           throw new InfraError(`unexpected ${frame.kind} frame during case ${caseId}`, { machine: this.machine.id });
       }
     }
+  }
+
+  /** Puts files into the payload folder through the agent itself, chunk by checked chunk. */
+  async put(files: PayloadFile[], tuning: UploadTuning): Promise<{ bytes: number; resends: number }> {
+    const deadline = this.machine.now() + this.timeouts.agentMs + files.reduce((n, f) => n + f.data.length, 0) / 1000;
+    return uploadFramed(files, this.commands, (what) => this.next(deadline, what), tuning, this.machine.id);
   }
 
   /** Asks the agent to end the session (power off, or exit and leave the host up) and waits for it. */

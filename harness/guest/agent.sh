@@ -200,9 +200,35 @@ run_case() {
 	rm -rf "$b"
 }
 
+# put PATH MODE BYTES CHUNKS, then CHUNKS lines `SEQ BASE64 CRC`: a file for the payload folder,
+# for targets where nothing can be put in place before the agent runs (a board's only UART, a
+# restored snapshot). A chunk whose CRC does not match, or that comes out of order, is asked for
+# again (`nak <expected seq>`); the host goes back to it.
+put_file() {
+	path=$PAYLOAD/$1 mode=$2 bytes=$3 chunks=$4
+	mkdir -p "${path%/*}"
+	: >"$path.part"
+	next=0
+	while [ "$next" -lt "$chunks" ] && read -r seq b64 sum <&4; do
+		if [ "$seq" = "$next" ] && [ "$(printf '%s' "$b64" | crc32)" = "$sum" ] && printf '%s' "$b64" | base64 -d >>"$path.part"; then
+			emit_text ack "$seq"
+			next=$((next + 1))
+		else
+			emit_text nak "$next"
+		fi
+	done
+	if [ "$(wc -c <"$path.part")" -eq "$bytes" ]; then
+		chmod "$mode" "$path.part" && mv "$path.part" "$path"
+		emit_text ack done
+	else
+		emit_text nak size
+	fi
+}
+
 while read -r cmd a1 a2 a3 a4 <&4; do
 	case $cmd in
 	run) run_case "$a1" "$a2" "$a3" "$a4" ;;
+	put) put_file "$a1" "$a2" "$a3" "$a4" ;;
 	bye)
 		emit bye
 		case $BYE in

@@ -165,3 +165,8 @@ export function platformsWorstFirst(report: RegressionReport): PlatformCompariso
 export function runLabel(run: { runId: string; revision: string; startedAt: string }): string {
   return run.revision && run.revision !== run.runId ? run.revision : run.startedAt.slice(0, 16).replace('T', ' ');
 }
+
+/** A run's time to the minute, for headings and tables. */
+export function utc(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -15,6 +15,7 @@ import {
   percentOf,
   platformsWorstFirst,
   runLabel,
+  utc,
   verdictWord,
 } from './render-format.js';
 import { componentColours, escapeHtml as h } from './render-svg.js';
@@ -69,10 +70,6 @@ svg .legend-label.improvement{fill:var(--good);font-weight:700}
 .empty{color:var(--muted);font-style:italic}
 footer{color:var(--muted);font-size:12px}
 `;
-
-function utc(iso: string): string {
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 function anchor(platform: string): string {
   return `platform-${encodeURIComponent(platform)}`;

@@ -98,6 +98,9 @@ export interface ContainerResult {
   /** Bounded copies for reports; the full streams are in the output folder. */
   stdout: string;
   stderr: string;
+  /** Paths of the full streams, for reports that link or read past the bounded copies. */
+  stdoutFile?: string;
+  stderrFile?: string;
 }
 
 export interface CaseResult {

@@ -1,6 +1,4 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { stringify } from 'yaml';
-import { failedAsserts } from '../collect/tap.js';
 import type {
   BootRecord,
   CaseResult,
@@ -10,6 +8,8 @@ import type {
   RunInfo,
   RunSummary,
 } from '../model/types.js';
+import { caseDetails, caseLine, formatDuration } from './case-lines.js';
+import { scrubLine } from './scrub-line.js';
 
 export interface HumanReporterOptions {
   write: (s: string) => void;
@@ -21,8 +21,6 @@ export interface HumanReporterOptions {
 }
 
 const CLEAR_LINE = '\r\x1b[2K';
-const DIAG_LINES = 8;
-const STDERR_LINES = 10;
 const OUTCOMES: readonly Outcome[] = ['pass', 'fail', 'skip', 'flaky', 'error'];
 const OUTCOME_WORDS: Record<Outcome, string> = {
   pass: 'passed',
@@ -31,24 +29,6 @@ const OUTCOME_WORDS: Record<Outcome, string> = {
   flaky: 'flaky',
   error: 'errored',
 };
-
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
-
-/**
- * Case ids, reasons and guest output reach the terminal: flatten them to one line and neutralise
- * control characters, so a guest cannot move the cursor or recolour the screen.
- */
-const oneLine = (s: string): string =>
-  s
-    .replace(/\s*[\r\n]+\s*/g, ' ')
-    .replace(/\t/g, ' ')
-    .replace(/[\x00-\x1f\x7f-\x9f]/g, '\uFFFD')
-    .trim();
 
 function countsText(counts: Partial<Record<Outcome, number>>): string {
   return OUTCOMES.filter((o) => counts[o])
@@ -108,15 +88,15 @@ export class HumanReporter implements Reporter {
   onCaseEnd(result: CaseResult): void {
     this.#counts[result.outcome]++;
     this.#running.get(result.platform)?.delete(result.caseId);
-    this.#print(this.#caseLine(result));
+    this.#print(caseLine(result, this.#c));
   }
 
   onBootEnd(record: BootRecord): void {
     this.#booting.delete(record.id);
     if (record.outcome === 'error') {
       const label = this.#c.magenta(`BOOT ERROR[${record.errorClass ?? 'harness'}]`);
-      const where = oneLine(`${record.platform} ${record.id}`);
-      this.#print(`${label} ${where}: ${oneLine(record.reason ?? '')}`);
+      const where = scrubLine(`${record.platform} ${record.id}`);
+      this.#print(`${label} ${where}: ${scrubLine(record.reason ?? '')}`);
     } else {
       this.#redraw();
     }
@@ -126,30 +106,6 @@ export class HumanReporter implements Reporter {
     if (this.#statusShown) this.#write(CLEAR_LINE);
     this.#statusShown = false;
     for (const line of this.#summaryLines(summary)) this.#print(line);
-  }
-
-  #label(result: CaseResult): string {
-    const c = this.#c;
-    switch (result.outcome) {
-      case 'pass':
-        return c.green('PASS');
-      case 'fail':
-        return c.red('FAIL');
-      case 'skip':
-        return c.yellow('SKIP');
-      case 'flaky':
-        return c.yellow('FLAKY');
-      case 'error':
-        return c.magenta(`ERROR[${result.errorClass ?? 'harness'}]`);
-    }
-  }
-
-  #caseLine(result: CaseResult): string {
-    const attempts = result.attempts > 1 ? `, ${result.attempts} attempts` : '';
-    const time = this.#c.dim(`(${formatDuration(result.durationMs)}${attempts})`);
-    const reason = result.outcome !== 'pass' && result.reason ? `: ${oneLine(result.reason)}` : '';
-    const what = oneLine(`${result.platform} ${result.caseId}`);
-    return `${this.#label(result)} ${what} ${time}${reason}`;
   }
 
   #summaryLines(summary: RunSummary): string[] {
@@ -166,7 +122,7 @@ export class HumanReporter implements Reporter {
     const lines = [
       '',
       this.#c.bold(`${countsText(this.#tally(results)) || 'nothing ran'} (${results.length} cases)`),
-      ...[...byPlatform].map(([platform, counts]) => `  ${oneLine(platform)}: ${countsText(counts)}`),
+      ...[...byPlatform].map(([platform, counts]) => `  ${scrubLine(platform)}: ${countsText(counts)}`),
       `boots: ${boots.length}` +
         (bootErrors ? `, ${bootErrors} failed` : '') +
         (medianReady === undefined ? '' : `, median ready ${formatDuration(medianReady)}`),
@@ -174,35 +130,13 @@ export class HumanReporter implements Reporter {
       `wall time: ${formatDuration(summary.durationMs)}`,
     ];
     const failed = results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
-    return failed.length ? [...lines, '', ...failed.flatMap((r) => this.#details(r))] : lines;
+    return failed.length ? [...lines, '', ...failed.flatMap((r) => [caseLine(r, this.#c), ...caseDetails(r, this.#c)])] : lines;
   }
 
   #tally(results: CaseResult[]): Record<Outcome, number> {
     const counts = { pass: 0, fail: 0, skip: 0, flaky: 0, error: 0 };
     for (const r of results) counts[r.outcome]++;
     return counts;
-  }
-
-  #details(result: CaseResult): string[] {
-    const lines = [this.#caseLine(result)];
-    for (const container of result.containers) {
-      const prefix = result.containers.length > 1 ? `${container.name}: ` : '';
-      for (const { path, assert } of failedAsserts(container.tap)) {
-        lines.push(`  ${this.#c.red('not ok')} ${oneLine(prefix + path)}`);
-        if (assert.diag) {
-          const yaml = stringify(assert.diag).trimEnd().split('\n');
-          const cut = yaml.length > DIAG_LINES ? ['…'] : [];
-          const shown = [...yaml.slice(0, DIAG_LINES), ...cut];
-          lines.push(...shown.map((l) => this.#c.dim(`      ${oneLine(l)}`)));
-        }
-      }
-      const stderr = container.stderr.trimEnd().split('\n').slice(-STDERR_LINES);
-      if (stderr.join('').trim()) {
-        lines.push(`  ${oneLine(`${prefix}stderr`)} (last ${stderr.length} lines):`);
-        lines.push(...stderr.map((l) => this.#c.dim(`    ${oneLine(l)}`)));
-      }
-    }
-    return lines;
   }
 
   #status(): string {
@@ -215,7 +149,7 @@ export class HumanReporter implements Reporter {
       const cases = [...(this.#running.get(platform) ?? [])];
       const phase = booting.get(platform);
       const doing = cases.length ? cases.join(', ') : `booting${phase ? ` (${phase})` : ''}`;
-      if (cases.length || booting.has(platform)) parts.push(oneLine(`${platform}: ${doing}`));
+      if (cases.length || booting.has(platform)) parts.push(scrubLine(`${platform}: ${doing}`));
     }
     const line = parts.join(' | ');
     return line.length < this.#columns ? line : `${line.slice(0, this.#columns - 2)}…`;

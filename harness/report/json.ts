@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../lifecycle/write-atomic.js';
 import { InternalError } from '../model/errors.js';
 import type {
   BootRecord,

@@ -1,7 +1,8 @@
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../lifecycle/write-atomic.js';
 import { stringify } from 'yaml';
 import { failedAsserts } from '../collect/tap.js';
-import type { CaseResult, Reporter, RunInfo, RunSummary } from '../model/types.js';
+import { groupBy } from './group-by.js';
+import type { BootRecord, CaseResult, Reporter, RunInfo, RunSummary } from '../model/types.js';
 
 export interface JunitReporterOptions {
   /** The XML file, written when the run ends. */
@@ -69,33 +70,28 @@ function outcomeElement(result: CaseResult): string {
     case 'skip':
       return element('skipped', { message });
     case 'flaky':
-      return element(
-        'properties',
-        {},
-        element('property', { name: 'flaky', value: 'true' }) +
-          element('property', { name: 'attempts', value: result.attempts }),
-      );
+      // Surefire's rerun form: CI tools count the case as passed and still show the failed attempt.
+      return element('flakyFailure', { message, type: 'flaky' }, text(`passed on attempt ${result.attempts}`));
     case 'pass':
       return '';
   }
 }
 
-/** One system-out and one system-err per case; several containers share them, labelled. */
+/** Exactly one system-out and one system-err per case, empty or not; several containers share them, labelled. */
 function streams(result: CaseResult, pick: 'stdout' | 'stderr'): string {
   const labelled = result.containers.length > 1;
   const out = result.containers
     .filter((c) => c[pick])
     .map((c) => (labelled ? `--- ${c.name} ---\n${c[pick]}` : c[pick]))
     .join('\n');
-  return out ? element(`system-${pick === 'stdout' ? 'out' : 'err'}`, {}, cdata(out)) : '';
+  const name = `system-${pick === 'stdout' ? 'out' : 'err'}`;
+  return out ? element(name, {}, cdata(out)) : element(name, {});
 }
 
 function testcase(result: CaseResult): string[] {
-  const children = [outcomeElement(result), streams(result, 'stdout'), streams(result, 'stderr')];
-  const shown = children.filter(Boolean);
+  const children = [outcomeElement(result), streams(result, 'stdout'), streams(result, 'stderr')].filter(Boolean);
   const a = { classname: result.platform, name: result.caseId, time: seconds(result.durationMs) };
-  if (!shown.length) return [`    ${element('testcase', a)}`];
-  return [`    ${open('testcase', a)}`, ...shown.map((c) => `      ${c}`), '    </testcase>'];
+  return [`      ${open('testcase', a)}`, ...children.map((c) => `        ${c}`), '      </testcase>'];
 }
 
 function tally(results: CaseResult[]): Record<string, number> {
@@ -103,37 +99,45 @@ function tally(results: CaseResult[]): Record<string, number> {
   return { tests: results.length, failures: count('fail'), errors: count('error'), skipped: count('skip') };
 }
 
-/** Suite time is the sum of its cases: they run in parallel boots, so wall time means nothing here. */
-function testsuite(platform: string, all: CaseResult[], info: RunInfo | undefined): string[] {
-  const results = all.filter((r) => r.platform === platform);
+function properties(props: Record<string, string | undefined>): string[] {
+  const shown = Object.entries(props).filter((e): e is [string, string] => Boolean(e[1]));
+  return ['    <properties>', ...shown.map(([name, value]) => `      ${element('property', { name, value })}`), '    </properties>'];
+}
+
+/**
+ * A suite per boot, named after its platform: the schema allows properties on suites only, and the
+ * boot is what a case's machine shares. Nested per-platform suites would be tidier, but common
+ * readers (dorny/test-reporter) look at top-level suites only. Suite time is the sum of its cases.
+ */
+function testsuite(platform: string, results: CaseResult[], boot: BootRecord | undefined, info: RunInfo | undefined): string[] {
+  const first = results[0];
   const suiteAttrs = {
     name: platform,
     ...tally(results),
     time: seconds(results.reduce((ms, r) => ms + r.durationMs, 0)),
     ...(info && { timestamp: info.startedAt }),
   };
-  return [`  ${open('testsuite', suiteAttrs)}`, ...results.flatMap(testcase), '  </testsuite>'];
+  const props = properties({ platform, arch: boot?.arch ?? first?.arch, boot: boot?.id ?? first?.bootId });
+  return [`  ${open('testsuite', suiteAttrs)}`, ...props, ...results.flatMap(testcase), '  </testsuite>'];
 }
 
 function renderJunit(summary: RunSummary, info: RunInfo | undefined): string {
   const { results } = summary;
+  const boots = new Map(summary.boots.map((b) => [b.id, b]));
   // Platforms that ran nothing still get an empty suite, so their absence of results shows.
   const platforms = new Set([...(info?.platforms ?? []), ...results.map((r) => r.platform)]);
-  const rootAttrs = {
-    name: `harness ${summary.runId}`,
-    ...tally(results),
-    time: seconds(summary.durationMs),
-  };
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    open('testsuites', rootAttrs),
-    ...[...platforms].flatMap((p) => testsuite(p, results, info)),
-    '</testsuites>',
-    '',
-  ].join('\n');
+  const suites = [...platforms].flatMap((platform) => {
+    const byBoot = groupBy(results.filter((r) => r.platform === platform), (r) => r.bootId);
+    if (!byBoot.size) return testsuite(platform, [], undefined, info);
+    return [...byBoot].flatMap(([bootId, ran]) => testsuite(platform, ran, boots.get(bootId), info));
+  });
+  // The schema has no `skipped` on testsuites; the suites carry it.
+  const { skipped: _, ...rootTally } = tally(results);
+  const rootAttrs = { name: `harness ${summary.runId}`, ...rootTally, time: seconds(summary.durationMs) };
+  return ['<?xml version="1.0" encoding="UTF-8"?>', open('testsuites', rootAttrs), ...suites, '</testsuites>', ''].join('\n');
 }
 
-/** JUnit XML: a testsuite per platform, a testcase per case, `failure` for asserts, `error` for the rest. */
+/** JUnit XML: testsuites per platform and boot, a testcase per case, `failure` for asserts, `error` for the rest. */
 export class JunitReporter implements Reporter {
   readonly #path: string;
   #info: RunInfo | undefined;

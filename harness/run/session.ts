@@ -2,10 +2,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BootWatch } from '../boot/boot-watch.js';
 import { settlesWithin } from '../lifecycle/deadline.js';
-import { OutputCapture } from '../collect/capture.js';
+import { DEFAULT_CAPTURE, OutputCapture } from '../collect/capture.js';
+import { outputFile } from '../collect/output-files.js';
+import { StreamRedactor } from '../report/redact.js';
 import { classify, InfraError, InternalError, TimeoutError } from '../model/errors.js';
 import { AgentLink, type LinkTimeouts } from '../guest/agent-link.js';
 import { casePayload } from '../guest/bundle.js';
+import { UART_UPLOAD } from '../guest/framed-upload.js';
 import { judgeContainers } from '../collect/outcome.js';
 import type { PlannedSession } from '../plan/plan.js';
 import { extractTapFromConsole, parseTap } from '../collect/tap.js';
@@ -25,6 +28,8 @@ export interface SessionContext {
   stopped(): string | undefined;
   /** Aborted when the run stops: a session still waiting for its lease gives up. */
   signal: AbortSignal;
+  /** Credentials redacted from the case output files as they are written. */
+  secrets: readonly string[];
 }
 
 export interface SessionResult {
@@ -97,6 +102,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       results.push(await ownTests(session.cases[0]!, machine, machine.console, watch, ctx, session));
     } else {
       const link = await startAgent(machine, watch, ctx, payload);
+      if (machine.transfer.kind === 'agent') await link.put(payload, { chunkBytes: machine.transfer.chunkBytes, window: machine.transfer.window, maxResends: UART_UPLOAD.maxResends });
       onPhase('ready', machine.now());
       boot.guest = link.hello;
       for (const c of session.cases) {
@@ -104,7 +110,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
         currentStart = new Date();
         ctx.reporter.onCaseBegin?.(c.id, ctx.platform.name);
         if (boot.phases.firstCase === undefined) onPhase('firstCase', machine.now());
-        const result = await runCase(c, link, machine, ctx, session, join(dir, bootId));
+        const result = await runCase(c, link, machine, ctx, session, dir);
         onPhase('lastCaseEnd', machine.now());
         results.push(result);
         ctx.reporter.onCaseEnd?.(result);
@@ -157,15 +163,15 @@ async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: S
   return AgentLink.typed(machine, machine.console, watch, ctx.timeouts);
 }
 
-async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, prefix: string): Promise<CaseResult> {
+async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, dir: string): Promise<CaseResult> {
   const startedAt = new Date();
   const t0 = machine.now();
   const consoleStart = machine.console?.log.size;
   const containers: ContainerResult[] = [];
   const agentErrors: string[] = [];
   for (const container of c.containers) {
-    const stdout = new OutputCapture(`${prefix}.${c.id}.${container.name}.stdout`);
-    const stderr = new OutputCapture(`${prefix}.${c.id}.${container.name}.stderr`);
+    const stdout = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stdout'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
+    const stderr = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stderr'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
     try {
       const unit = await link.run(c.id, container.name, c.timeoutMs, { stdout: (b) => stdout.write(b), stderr: (b) => stderr.write(b) });
       agentErrors.push(...unit.agentErrors);

@@ -1,7 +1,6 @@
 import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { dirname } from 'node:path';
-import { execa } from 'execa';
 import type { Accel, ArchProfile } from './profiles.js';
 
 export interface AccelChoice {
@@ -26,6 +25,8 @@ export async function probeKvm(profile: ArchProfile, kernel: string): Promise<Ac
   } catch {
     return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible' };
   }
+  // Only on a cache miss: execa is slow to load, and most runs never get here.
+  const { execa } = await import('execa');
   const result = await execa(
     profile.binary,
     [
@@ -55,10 +56,11 @@ function lastLine(text: string): string {
 export async function cachedProbe(
   cacheFile: string,
   profile: ArchProfile,
+  qemuVersion: string,
   kernel: string,
   kernelDigest: string,
 ): Promise<AccelChoice> {
-  const version = (await execa(profile.binary, ['--version'], { reject: false })).stdout.split('\n')[0] ?? '';
+  const version = qemuVersion;
   const key = [profile.binary, version, release(), kernelDigest].join('|');
   let cache: Record<string, AccelChoice> = {};
   try {

@@ -25,6 +25,8 @@ export interface QemuBootSpec {
   smp: number;
   memoryMiB: number;
   channel: 'virtio' | 'console';
+  /** 'agent' sends case files through the agent after boot instead of appending them to the initrd. */
+  payloadVia: 'initrd' | 'agent';
 }
 
 /** Listeners on a stream of stamped chunks; a tiny fan-out shared by the console and the channel. */
@@ -68,7 +70,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
   let machine: Machine | undefined;
 
   try {
-    const initrd = options.payload.length
+    const initrd = options.payload.length && spec.payloadVia === 'initrd'
       ? await appendPayload(spec.image.initrd, options.payload, GUEST_LAYOUT.payload, join(dir, 'initrd.img'))
       : spec.image.initrd;
     const channelSocket = spec.channel === 'virtio' ? join(dir, 'agent.sock') : undefined;
@@ -167,7 +169,8 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       console: consoleStream,
       now,
       agent: { kind: 'typed', channel },
-      transfer: { kind: 'preloaded' },
+      // A virtio port is no tty: its lines have no 4 KiB limit, so chunks can be as big as frames.
+      transfer: spec.payloadVia === 'initrd' ? { kind: 'preloaded' } : { kind: 'agent', chunkBytes: channel ? 45_000 : 2048, window: 4 },
       layout: GUEST_LAYOUT,
       onBye: 'poweroff',
       endPhase: 'poweroff',

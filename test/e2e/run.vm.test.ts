@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTap } from '../../harness/collect/tap.js';
 import type { CaseResult, RunSummary } from '../../harness/model/types.js';
+import { fixturePrefix } from '../../fixtures/paths.js';
 import { harness } from './harness-cli.js';
 
 type ResultsJson = Pick<RunSummary, 'results' | 'boots' | 'skipped' | 'exitCode'>;
@@ -38,7 +39,7 @@ describe('harness run on all three architectures (real QEMU)', () => {
 
   it('ran every case on x86_64, arm64 and s390x', () => {
     const { results } = readResults(out);
-    for (const platform of ['qemu-x86_64', 'qemu-arm64', 'qemu-s390x']) {
+    for (const platform of ['qemu:x86_64', 'qemu:arm64', 'qemu:s390x']) {
       const ids = results.filter((r) => r.platform === platform).map((r) => r.caseId);
       expect(ids.length, platform).toBeGreaterThanOrEqual(10);
       expect(ids).toContain('uname-arch');
@@ -52,26 +53,26 @@ describe('harness run on all three architectures (real QEMU)', () => {
   });
 
   it('reports a self-skipping case as skip with its reason', () => {
-    const skip = byCase(readResults(out).results, 'qemu-arm64', 'skip-self');
+    const skip = byCase(readResults(out).results, 'qemu:arm64', 'skip-self');
     expect(skip.outcome).toBe('skip');
     expect(skip.reason).toBeTruthy();
   });
 
   it('parses subtests and YAML diagnostics from the guest', () => {
-    const r = byCase(readResults(out).results, 'qemu-s390x', 'subtests-yaml');
+    const r = byCase(readResults(out).results, 'qemu:s390x', 'subtests-yaml');
     const tap = r.containers[0]!.tap;
     expect(tap.asserts.some((a) => a.subtest !== undefined)).toBe(true);
     expect(tap.asserts.some((a) => a.diag !== undefined)).toBe(true);
   });
 
   it('parses KTAP from the guest', () => {
-    const r = byCase(readResults(out).results, 'qemu-x86_64', 'ktap-selftest');
+    const r = byCase(readResults(out).results, 'qemu:x86_64', 'ktap-selftest');
     expect(r.containers[0]!.tap.format).toBe('ktap');
     expect(r.outcome).toBe('pass');
   });
 
   it('runs the LinuxKit-style self-testing image and reads its TAP from the console', () => {
-    const r = byCase(readResults(out).results, 'qemu-arm64', 'image-selftest');
+    const r = byCase(readResults(out).results, 'qemu:arm64', 'image-selftest');
     expect(r.outcome).toBe('pass');
     expect(r.containers[0]!.tap.counts.pass).toBeGreaterThan(0);
   });
@@ -89,7 +90,8 @@ describe('harness run on all three architectures (real QEMU)', () => {
       expect(readFileSync(boot.consoleLog, 'utf8')).toContain('Linux version');
       expect(boot.phases.kernel).toBeGreaterThan(0);
     }
-    expect(readdirSync(join(out, 'boots')).some((f) => f.endsWith('.stdout'))).toBe(true);
+    // boots/<boot>/<case>/<container>.stdout (harness/collect/output-files.ts), or flat before that.
+    expect(readdirSync(join(out, 'boots'), { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.stdout'))).toBe(true);
   });
 });
 
@@ -98,7 +100,7 @@ describe('harness run: failures, other images and channels (real QEMU)', () => {
     const out = mkdtempSync(join(tmpdir(), 'harness-e2e-fail-'));
     const run = await harness(['run', '--platform', 'arm64', '--label', 'fails-on-purpose', '--out', out]);
     expect(run.exitCode, run.all).toBe(1);
-    const r = byCase(readResults(out).results, 'qemu-arm64', 'fails-on-purpose');
+    const r = byCase(readResults(out).results, 'qemu:arm64', 'fails-on-purpose');
     expect(r.outcome).toBe('fail');
     expect(r.reason).toMatch(/1 of 2 failed/);
     expect(r.containers[0]!.exitCode).toBe(1);
@@ -106,9 +108,9 @@ describe('harness run: failures, other images and channels (real QEMU)', () => {
 
   it('boots a LinuxKit image given by prefix with --image', async () => {
     const out = mkdtempSync(join(tmpdir(), 'harness-e2e-image-'));
-    const run = await harness(['run', '--platform', 'x86_64', '--image', '.cache/fixtures/x86_64/harness', '--grep', '^uname-arch$', '--out', out]);
+    const run = await harness(['run', '--platform', 'x86_64', '--image', fixturePrefix('x86_64', 'harness'), '--grep', '^uname-arch$', '--out', out]);
     expect(run.exitCode, run.all).toBe(0);
-    expect(byCase(readResults(out).results, 'qemu-x86_64', 'uname-arch').outcome).toBe('pass');
+    expect(byCase(readResults(out).results, 'qemu:x86_64', 'uname-arch').outcome).toBe('pass');
   });
 
   it('runs the suite with frames over the console, sharing it with the kernel', async () => {

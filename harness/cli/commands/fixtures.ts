@@ -3,6 +3,7 @@
  * bundled images, and installing the host tools. Nothing else outside fixtures/ imports it.
  */
 import { buildFixtures } from '../../../fixtures/build.js';
+import { bundledUpToDate } from '../../../fixtures/fresh.js';
 import { ensureHostTools, findOnPath } from '../../../fixtures/host-tools.js';
 import { fixturePrefix, repoRoot, FIXTURE_NAMES, type FixtureName } from '../../../fixtures/paths.js';
 import { openImage } from '../../image/open-image.js';
@@ -14,9 +15,9 @@ export { findOnPath, repoRoot };
 
 export type Log = (line: string) => void;
 
-/** Builds (or confirms up to date) the bundled images for these arches; cached, so cheap when nothing changed. */
+/** Builds the bundled images for these arches unless they are up to date, which costs a few stat calls. */
 export async function ensureFixtures(arches: Arch[], cacheDir: string | undefined, log: Log): Promise<void> {
-  if (arches.length) await buildFixtures({ arches, cacheDir, log });
+  if (arches.length && !(await bundledUpToDate(arches, cacheDir))) await buildFixtures({ arches, cacheDir, log });
 }
 
 /** `harness setup`: the host packages (apt, as root), then the bundled images. */

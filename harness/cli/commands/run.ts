@@ -1,12 +1,13 @@
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { discoverCases } from '../../select/load.js';
 import { parseShard, selectCases, type SelectTarget } from '../../select/select.js';
 import { UsageError } from '../../model/errors.js';
 import { checkImage } from '../../image/image-check.js';
-import { openImage } from '../../image/open-image.js';
+import { openCaseImage, openImage } from '../../image/open-image.js';
+import { prepareOutDir } from '../out-dir.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
-import { checkReporterNames, createReporters } from '../../report/index.js';
+import { checkReporterNames, createReporters, githubOptionsFromEnv } from '../../report/index.js';
 import { RedactingReporter, redactor, secretsFrom } from '../../report/redact.js';
 import { JournalReporter } from '../../report/jsonl.js';
 import { ReporterMux } from '../../report/multiplexer.js';
@@ -14,8 +15,7 @@ import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../../run/run-targ
 import type { CaseDef, RunSummary } from '../../model/types.js';
 import { createPlatforms } from '../../../platforms/registry.js';
 import type { Image, Platform } from '../../../platforms/platform.js';
-import { HistoryStore } from '../../history/store.js';
-import { toRunRecords, type TargetFacts } from '../../history/record.js';
+import type { TargetFacts } from '../../history/record.js';
 import { measureImage } from '../../image/image-size.js';
 import { bundledImage, ensureFixtures } from './fixtures.js';
 
@@ -26,6 +26,8 @@ export interface RunFlags {
   label: string[];
   reporter: string[];
   out?: string;
+  /** Empty a non-empty --out first instead of refusing it. */
+  forceOut?: boolean;
   timeout?: number;
   cases: string;
   shard?: string;
@@ -66,6 +68,11 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const cases = await discoverCases(flags.cases);
   const log = (line: string) => terminal.write(`${line}\n`);
+  // Bad input fails before anything is built or booted; the folder of an earlier run is never mixed into.
+  const startedAt = new Date().toISOString();
+  const runId = startedAt.replace(/[:.]/g, '-');
+  const outDir = resolve(flags.out ?? join('out', runId));
+  await prepareOutDir(outDir, { force: flags.forceOut === true });
 
   // Bundled images first for platforms that boot a kernel and were given none.
   if (!flags.image) await ensureFixtures(knownArches(platforms.filter((p) => p.runs === 'kernel')), flags.cache, log);
@@ -75,10 +82,6 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   await ensureFixtures(hostArches, flags.cache, log);
 
   const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard });
-  const startedAt = new Date().toISOString();
-  const runId = startedAt.replace(/[:.]/g, '-');
-  const outDir = resolve(flags.out ?? join('out', runId));
-  await mkdir(outDir, { recursive: true });
   if (!flags.out) await pointLatest(outDir);
 
   const targets: RunTarget[] = prepared.map((t) => ({
@@ -89,11 +92,20 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     rootfs: [],
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
   }));
-  const reporters = createReporters(reporterNames, { outDir, write: terminal.write, color: terminal.color, live: terminal.live });
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
   const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
+  const redact = redactor(secrets);
+  const reporters = createReporters(reporterNames, {
+    outDir,
+    write: terminal.write,
+    color: terminal.color,
+    live: terminal.live,
+    redact,
+    ...githubOptionsFromEnv(process.env),
+    summaryExtras: async () => ({ sizes: await imageSizes(targets) }),
+  });
   const mux = new ReporterMux([new JournalReporter(join(outDir, 'results.jsonl')), ...reporters]);
-  const reporter = new RedactingReporter(mux, redactor(secrets));
+  const reporter = new RedactingReporter(mux, redact);
   const summary = await runTargets({
     runId,
     outDir,
@@ -110,6 +122,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
         : { ...DEFAULT_TIMEOUTS, readyMs: flags.bootTimeout * 1000, agentMs: Math.min(DEFAULT_TIMEOUTS.agentMs, flags.bootTimeout * 1000) },
     stopped: () => reaper.stopped,
     signal: reaper.signal,
+    secrets,
     ownTestsImage: (c, target) => ownTestsImage(c, target, flags.cache),
   });
   // A report that could not be written loses results: that is an infrastructure error whatever the tests said.
@@ -118,6 +131,8 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     summary.exitCode = 3;
   }
   if (flags.history !== false) {
+    // Loaded when the run is over: SQLite and the history code have nothing to do before QEMU starts.
+    const [{ HistoryStore }, { toRunRecords }] = await Promise.all([import('../../history/store.js'), import('../../history/record.js')]);
     const records = toRunRecords(summary, startedAt, flags.revision ?? runId, await targetFacts(targets));
     const store = HistoryStore.open(resolve(flags.history));
     try {
@@ -162,6 +177,13 @@ async function targetFacts(targets: RunTarget[]): Promise<TargetFacts[]> {
   return facts;
 }
 
+/** Per kernel-image target, what its image weighs, for the job summary. */
+async function imageSizes(targets: RunTarget[]) {
+  const sizes: Record<string, Awaited<ReturnType<typeof measureImage>>['sizes']> = {};
+  for (const t of targets) if (t.image.kind === 'kernel') sizes[t.platform.name] = (await measureImage(t.image)).sizes;
+  return sizes;
+}
+
 function withTimeout(c: CaseDef, timeoutSeconds: number | undefined): CaseDef {
   return timeoutSeconds === undefined ? c : { ...c, timeoutMs: timeoutSeconds * 1000 };
 }
@@ -172,7 +194,7 @@ async function ownTestsImage(c: CaseDef, target: RunTarget, cache: string | unde
   if (!ref) throw new UsageError(c.file, 'image-runs-own-tests needs an image');
   if (target.arch === 'unknown') throw new UsageError(c.file, `${target.platform.name} has no known arch to pick an image for`);
   if (ref.startsWith('fixture:')) return bundledImage(target.arch, ref.slice('fixture:'.length), cache, c.file);
-  return openImage(ref, c.file);
+  return openCaseImage(ref, c.dir, c.file);
 }
 
 async function pointLatest(outDir: string): Promise<void> {

@@ -1,5 +1,6 @@
-import { hostKeyOf, type HostKey } from '../../../harness/console/host-key-block.js';
+import { fingerprintOf, type HostKey } from '../../../harness/console/host-key-block.js';
 import { InfraError } from '../../../harness/model/errors.js';
+import { blobKeyType } from '../../shared/ssh/known-hosts.js';
 import { pollUntil } from '../core/poll.js';
 import type { LaunchRequest, LaunchedInstance } from '../core/provider.js';
 import { labelRecord, tagRecord } from '../core/tags.js';
@@ -26,13 +27,18 @@ export function firewallDescription(request: LaunchRequest): string {
   return JSON.stringify(tagRecord(request.tags));
 }
 
+const BASE64 = /^[A-Za-z0-9+/]{20,4000}={0,2}$/;
+
+/** `hostkeys/<type>` guest attributes: the key blob, base64 (an OpenSSH line is taken too). */
 function guestHostKeys(items: { key?: string | null; value?: string | null }[]): HostKey[] {
   return items.flatMap((item) => {
     const value = item.value?.trim().split(/\s+/);
-    // The guest agent writes the blob alone; accept an OpenSSH line too.
     const base64 = value?.length === 1 ? value[0] : value?.[1];
-    const key = item.key && base64 ? hostKeyOf(item.key, base64) : undefined;
-    return key ? [key] : [];
+    if (!item.key || !base64 || !BASE64.test(base64)) return [];
+    const blob = Buffer.from(base64, 'base64');
+    // A blob that names another type than its attribute is damaged or forged: it proves nothing.
+    if (blobKeyType(blob) !== item.key) return [];
+    return [{ type: item.key, fingerprint: fingerprintOf(blob), publicKey: `${item.key} ${base64}` }];
   });
 }
 

@@ -180,6 +180,8 @@ describe('encodeFrame', () => {
       'exit',
       'metric',
       'error',
+      'ack',
+      'nak',
       'bye',
     ]);
   });

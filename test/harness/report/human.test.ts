@@ -46,6 +46,15 @@ describe('HumanReporter, plain', () => {
     ]);
   });
 
+  it('marks a case that ran privileged or with reduced isolation', () => {
+    const out: string[] = [];
+    const reporter = new HumanReporter({ write: (t) => out.push(t), color: false, live: false });
+    reporter.onCaseEnd({ ...results[0]!, privileged: true });
+    reporter.onCaseEnd({ ...results[0]!, isolation: 'reduced' });
+    expect(out.join('')).toContain('PASS qemu-x86_64 net-loopback [privileged] (1.2s)');
+    expect(out.join('')).toContain('PASS qemu-x86_64 net-loopback [isolation reduced] (1.2s)');
+  });
+
   it('ends with counts by outcome and platform, boots and wall time', () => {
     const summaryAt = lines.indexOf('1 passed, 2 failed, 1 skipped, 1 flaky, 1 errored (6 cases)');
     expect(summaryAt).toBeGreaterThan(0);

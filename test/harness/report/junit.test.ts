@@ -58,6 +58,7 @@ function parseXml(xml: string): Node {
 }
 
 const child = (n: Node | undefined, name: string): Node | undefined => n?.children.find((c) => c.name === name);
+const testcases = (doc: Node): Node[] => doc.children.flatMap((s) => s.children.filter((c) => c.name === 'testcase'));
 
 async function render(withInfo = true): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'junit-')), 'junit.xml');
@@ -79,26 +80,43 @@ describe('parseXml (the test helper)', () => {
 });
 
 describe('JunitReporter', () => {
-  it('writes one testsuite per platform with the right counts', async () => {
+  it('writes a testsuite per platform and boot with the right counts and properties', async () => {
     const doc = parseXml(await render());
     expect(doc.name).toBe('testsuites');
-    expect(doc.attrs).toMatchObject({ tests: '6', failures: '2', errors: '1', skipped: '1', time: '83.000' });
+    expect(doc.attrs).toEqual({ name: 'harness run-1', tests: '6', failures: '2', errors: '1', time: '83.000' });
     expect(doc.children.map((s) => [s.name, s.attrs.name, s.attrs.tests, s.attrs.failures, s.attrs.errors, s.attrs.skipped])).toEqual([
       ['testsuite', 'qemu-x86_64', '3', '1', '0', '1'],
-      ['testsuite', 'qemu-arm64', '3', '1', '1', '0'],
+      ['testsuite', 'qemu-arm64', '2', '1', '0', '0'],
+      ['testsuite', 'qemu-arm64', '1', '0', '1', '0'],
+    ]);
+    expect(doc.children.map((s) => child(s, 'properties')?.children.map((p) => `${p.attrs.name}=${p.attrs.value}`))).toEqual([
+      ['platform=qemu-x86_64', 'arch=x86_64', 'boot=qemu-x86_64-boot-1'],
+      ['platform=qemu-arm64', 'arch=arm64', 'boot=qemu-arm64-boot-1'],
+      ['platform=qemu-arm64', 'arch=arm64', 'boot=qemu-arm64-boot-2'],
     ]);
     expect(doc.children[0]?.attrs.timestamp).toBe(info.startedAt);
     for (const suite of doc.children) {
-      for (const tc of suite.children) expect(tc.attrs.classname).toBe(suite.attrs.name);
+      for (const tc of suite.children.filter((c) => c.name === 'testcase')) expect(tc.attrs.classname).toBe(suite.attrs.name);
     }
   });
 
+  it('gives a platform that ran nothing an empty suite', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'junit-')), 'junit.xml');
+    const reporter = new JunitReporter({ path });
+    reporter.onRunBegin({ ...info, platforms: [...info.platforms, 'ssh:root@10.0.0.5:22'] });
+    await reporter.onRunEnd(summary);
+    const last = parseXml(await readFile(path, 'utf8')).children.at(-1);
+    expect(last?.attrs).toMatchObject({ name: 'ssh:root@10.0.0.5:22', tests: '0' });
+    expect(child(last, 'properties')?.children.map((p) => p.attrs)).toEqual([{ name: 'platform', value: 'ssh:root@10.0.0.5:22' }]);
+  });
+
   it('maps each outcome to its element', async () => {
-    const cases = parseXml(await render()).children.flatMap((s) => s.children);
+    const cases = testcases(parseXml(await render()));
     const byName = (id: string): Node | undefined => cases.find((c) => c.attrs.name === id);
     const net = byName('net-loopback');
     expect(net?.attrs.time).toBe('1.234');
-    expect(net?.children.map((c) => c.name)).toEqual(['system-out']);
+    expect(net?.children.map((c) => c.name)).toEqual(['system-out', 'system-err']);
+    expect(child(net, 'system-err')?.text).toBe('');
 
     const failure = child(byName('hostname'), 'failure');
     expect(failure?.attrs).toEqual({ message: '1 of 2 failed: "uts > name is set"', type: 'fail' });
@@ -109,17 +127,17 @@ describe('JunitReporter', () => {
 
     const flaky = byName('clock');
     expect(child(flaky, 'failure')).toBeUndefined();
-    expect(child(flaky, 'properties')?.children.map((p) => p.attrs)).toEqual([
-      { name: 'flaky', value: 'true' },
-      { name: 'attempts', value: '2' },
-    ]);
+    expect(child(flaky, 'flakyFailure')).toMatchObject({
+      attrs: { message: 'attempt 1: planned 3, ran 1', type: 'flaky' },
+      text: 'passed on attempt 2',
+    });
   });
 
-  it('keeps one system-out and one system-err per case, with ]]> split safely', async () => {
-    const cases = parseXml(await render()).children.flatMap((s) => s.children);
+  it('keeps exactly one system-out and one system-err per case, with ]]> split safely', async () => {
+    const cases = testcases(parseXml(await render()));
     for (const c of cases) {
-      expect(c.children.filter((x) => x.name === 'system-out').length).toBeLessThanOrEqual(1);
-      expect(c.children.filter((x) => x.name === 'system-err').length).toBeLessThanOrEqual(1);
+      expect(c.children.filter((x) => x.name === 'system-out')).toHaveLength(1);
+      expect(c.children.filter((x) => x.name === 'system-err')).toHaveLength(1);
     }
     const hostname = cases.find((c) => c.attrs.name === 'hostname');
     expect(child(hostname, 'system-err')?.text).toBe('line 1\nhostname: sethostname: Operation not permitted\n]]> end');
@@ -129,7 +147,7 @@ describe('JunitReporter', () => {
 
   it('escapes quotes, markup and newlines and drops control characters', async () => {
     const xml = await render();
-    const nasty = parseXml(xml).children.flatMap((s) => s.children).find((c) => c.attrs.name?.startsWith('quote'));
+    const nasty = testcases(parseXml(xml)).find((c) => c.attrs.name?.startsWith('quote'));
     expect(nasty?.attrs.name).toBe(NASTY_ID.replace(/[\x07\x1b]/g, ''));
     expect(child(nasty, 'failure')?.attrs.message).toBe('bad "reason" #2\nsecond line');
     expect(child(nasty, 'system-out')?.text).toBe('out ]]>  ok');
@@ -137,7 +155,7 @@ describe('JunitReporter', () => {
 
   it('still writes valid XML without onRunBegin, only without timestamps', async () => {
     const doc = parseXml(await render(false));
-    expect(doc.children.map((s) => s.attrs.name)).toEqual(['qemu-x86_64', 'qemu-arm64']);
+    expect(doc.children.map((s) => s.attrs.name)).toEqual(['qemu-x86_64', 'qemu-arm64', 'qemu-arm64']);
     expect(doc.children[0]?.attrs.timestamp).toBeUndefined();
   });
 });
