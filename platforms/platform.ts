@@ -220,6 +220,8 @@ export interface PlatformContext {
   slots?: number;
   /** One value per key for the whole run, shared by every platform made in it (QEMU's CPU slots). */
   shared<T>(key: string, make: () => T): T;
+  /** The run's id, where there is a run (`harness run`): cloud resources carry it in their tags. */
+  runId?: string;
 }
 
 export interface PlatformFactory {

@@ -7,6 +7,7 @@ import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from 
 import { qemuFactory } from './qemu/index.js';
 
 export type { PlatformContext, PlatformFactory, PlatformOption };
+export { CLOUD_GC_OPTIONS, CLOUD_UPLOAD_OPTIONS, cloudCommands } from './cloud/index.js';
 
 export const FACTORIES: readonly PlatformFactory[] = [qemuFactory];
 
@@ -14,8 +15,10 @@ export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);
 }
 
+/** Every factory's options, once each: the cloud factories share theirs. */
 export function platformOptions(): PlatformOption[] {
-  return FACTORIES.flatMap((f) => f.options);
+  const byFlags = new Map(FACTORIES.flatMap((f) => f.options).map((o) => [o.flags, o]));
+  return [...byFlags.values()];
 }
 
 /**

@@ -209,7 +209,8 @@ export function fakeCloudPlatform(
   const run = new CloudRun({ reaper, runId: '2026-12-01T09-00-00-000Z', creator: 'tester@runner', discover: async () => '198.51.100.7', self: ['harness'], logDir: outDir });
   const platform = createCloudPlatform({
     name: 'fake:small',
-    provider,
+    provider: async () => provider,
+    label: 'fake instance',
     reaper,
     run,
     slots: new Slots(settings.maxInstances ?? 2),

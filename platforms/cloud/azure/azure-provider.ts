@@ -5,20 +5,11 @@ import type { CloudProvider, LaunchRequest, LaunchedInstance, ProviderProbe } fr
 import { once } from '../core/once.js';
 import type { Teardown } from '../core/teardown.js';
 import { statusOf, type AzureClients } from './azure-clients.js';
+import { MANAGED_IMAGE } from './index.js';
 import { launchAzure, type AzureTarget } from './azure-launch.js';
 
-const URN = /^([^:\s]+):([^:\s]+):([^:\s]+):([^:\s]+)$/;
-const MANAGED_IMAGE = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/images\/([^/]+)$/i;
 /** Azure's size names mark Arm-based sizes with a `p` among the features after the vCPU count (Standard_D2ps_v5). */
 const ARM_SIZE = /^Standard_[A-Z]+\d+[a-z]*p[a-z]*(?:_|$)/;
-
-/** `--azure-image`: a marketplace URN (publisher:offer:sku:version) or a managed image's resource id. */
-export function imageReference(image: string): ImageReference {
-  const urn = URN.exec(image);
-  if (urn) return { publisher: urn[1], offer: urn[2], sku: urn[3], version: urn[4] };
-  if (MANAGED_IMAGE.test(image)) return { id: image };
-  throw new UsageError('--azure-image', `"${image}" is neither publisher:offer:sku:version nor /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/images/NAME`);
-}
 
 export function sizeArch(vmSize: string): Arch {
   return ARM_SIZE.test(vmSize) ? 'arm64' : 'x86_64';

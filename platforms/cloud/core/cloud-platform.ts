@@ -11,7 +11,10 @@ import { startCloudInstance } from './start-instance.js';
 export interface CloudPlatformSpec {
   /** `aws:t3.micro`, as the user named it. */
   name: string;
-  provider: CloudProvider;
+  /** Made on first use: the SDKs load only for a run that names their cloud. */
+  provider: () => Promise<CloudProvider>;
+  /** What a lease holds, for reports: "aws instance (t3.micro in eu-west-1)". */
+  label: string;
   reaper: Reaper;
   run: CloudRun;
   /** Instances of this provider at once, shared by every platform of it in the run. */
@@ -31,7 +34,7 @@ export function createCloudPlatform(spec: CloudPlatformSpec): Platform {
   let probed: Promise<Capabilities> | undefined;
   const probe = async (): Promise<Capabilities> => {
     try {
-      const found = await spec.provider.probe();
+      const found = await (await spec.provider()).probe();
       return { available: true, arch: found.arch, accel: 'cloud', notes: found.notes, fingerprint: found.fingerprint };
     } catch (error) {
       return { available: false, accel: 'cloud', reason: `${spec.name}: ${errorText(error)}`, notes: [] };
@@ -45,8 +48,9 @@ export function createCloudPlatform(spec: CloudPlatformSpec): Platform {
     async lease(request: LeaseRequest): Promise<Lease> {
       const giveBack = await spec.slots.acquire(request.signal);
       return {
-        what: `${spec.provider.kind} instance (${spec.provider.instanceType} in ${spec.provider.where})`,
-        start: (_image, options) => startCloudInstance({ ...spec, platform: spec.name, options, rootfs: options.rootfs, signal: request.signal }),
+        what: spec.label,
+        start: async (_image, options) =>
+          startCloudInstance({ ...spec, provider: await spec.provider(), platform: spec.name, options, rootfs: options.rootfs, signal: request.signal }),
         async release() {
           giveBack();
         },

@@ -17,6 +17,8 @@ export interface CloudRunOptions {
   self?: readonly string[];
   /** Where the guardian's gc writes what it did. */
   logDir: string;
+  /** The run's SSH key; default: a fresh ed25519 pair in a private folder. */
+  makeKey?: (reaper: Reaper, comment: string) => Promise<RunKey>;
 }
 
 /**
@@ -31,7 +33,7 @@ export class CloudRun {
   private cidrPromise: Promise<string> | undefined;
   private readonly guards = new Map<string, number>();
 
-  constructor(private readonly options: CloudRunOptions) {}
+  constructor(readonly options: CloudRunOptions) {}
 
   get id(): string {
     return this.options.runId;
@@ -42,7 +44,7 @@ export class CloudRun {
   }
 
   key(): Promise<RunKey> {
-    this.keyPromise ??= createRunKey(this.options.reaper, `harness-${this.stem}`);
+    this.keyPromise ??= (this.options.makeKey ?? createRunKey)(this.options.reaper, `harness-${this.stem}`);
     return this.keyPromise;
   }
 

@@ -10,11 +10,6 @@ const ARCH: Readonly<Record<string, Arch>> = { X86_64: 'x86_64', ARM64: 'arm64',
 // `projects/P/global/images/NAME` or `projects/P/global/images/family/FAMILY`.
 const IMAGE_PATH = /^projects\/([a-z][-a-z0-9.:]*[a-z0-9])\/global\/images\/(?:(family)\/)?([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)$/;
 
-/** `--gcp-image`: a full path, or a bare name in the run's project. */
-export function imagePath(image: string, project: string): string {
-  return image.includes('/') ? image : `projects/${project}/global/images/${image}`;
-}
-
 /** Compute Engine through the official SDK; credentials from Application Default Credentials. */
 export class GcpProvider implements CloudProvider {
   readonly kind = 'gcp';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AzureProvider, imageReference, sizeArch } from '../../../../platforms/cloud/azure/azure-provider.js';
+import { AzureProvider, sizeArch } from '../../../../platforms/cloud/azure/azure-provider.js';
+import { imageReference } from '../../../../platforms/cloud/azure/index.js';
 import { announcedHostKey, FakeConnector, fakeCloudPlatform } from '../../../support/fake-cloud.js';
 import { azureWorld, SAS_URL, type AzureWorldOptions } from './azure-world.js';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GcpProvider, imagePath } from '../../../../platforms/cloud/gcp/gce-provider.js';
+import { GcpProvider } from '../../../../platforms/cloud/gcp/gce-provider.js';
+import { imagePath } from '../../../../platforms/cloud/gcp/index.js';
 import { announcedHostKey, FakeConnector, fakeCloudPlatform } from '../../../support/fake-cloud.js';
 import { gcpWorld, type GcpWorldOptions } from './gcp-world.js';
 
