@@ -175,6 +175,8 @@ export interface BootRecord {
   kernelVersion?: string;
   /** Which pass of `--repeat` this boot belongs to, from 1. */
   repeat: number;
+  /** A cloud instance's billed life, request to destroyed, in seconds; absent where nothing is billed. */
+  instanceSeconds?: number;
   /** What the agent found in the guest; absent when it never started. */
   guest?: { runtime: string; kernel: string; arch: string; channel: string; isolation: 'full' | 'reduced'; userns: boolean };
   outcome: 'ok' | 'error';

@@ -193,7 +193,7 @@ export interface FakeCloudRig {
   platform: Platform;
   reaper: Reaper;
   phases: [PhaseName, number][];
-  start(bootId?: string): Promise<Machine>;
+  start(bootId?: string, extra?: Partial<StartOptions>): Promise<Machine>;
   outDir: string;
 }
 
@@ -220,9 +220,9 @@ export function fakeCloudPlatform(
     defaultUser: 'root',
   });
   const phases: [PhaseName, number][] = [];
-  const start = async (bootId = 'x86_64-0-0') => {
+  const start = async (bootId = 'x86_64-0-0', extra: Partial<StartOptions> = {}) => {
     const lease = await platform.lease({ sessionId: bootId, signal: reaper.signal });
-    const startOptions: StartOptions = { bootId, outDir, payload: [], rootfs: [], onPhase: (phase, at) => phases.push([phase, at]) };
+    const startOptions: StartOptions = { bootId, outDir, payload: [], rootfs: [], onPhase: (phase, at) => phases.push([phase, at]), ...extra };
     try {
       return await lease.start({ kind: 'host', name: 'host' }, startOptions);
     } finally {

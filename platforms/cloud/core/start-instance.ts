@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ConsoleLog } from '../../../harness/console/console-log.js';
 import type { Reaper } from '../../../harness/lifecycle/reaper.js';
-import { HarnessFailure, InfraError } from '../../../harness/model/errors.js';
+import { detectMarkers } from '../../../harness/console/markers.js';
+import { BootError, HarnessFailure, InfraError } from '../../../harness/model/errors.js';
 import type { Machine, MachineEnd, RootfsArchive, StartOptions } from '../../platform.js';
 import type { CloudRun } from './cloud-run.js';
 import { HostKeyWatch } from './host-key-watch.js';
@@ -92,7 +93,8 @@ export async function startCloudInstance(spec: CloudStart): Promise<Machine> {
     life.abort(new InfraError(`${spec.platform}: the maximum lifetime of ${Math.round(spec.settings.lifetimeMs / 60_000)} min was reached`, { machine: options.bootId }));
     void destroy().then((result) => expired!({ atMs: now(), clean: false, detail: `maximum lifetime reached; ${describe(result)}` }));
   }, spec.settings.lifetimeMs);
-  const signal = AbortSignal.any([spec.signal, life.signal]);
+  const died = new AbortController();
+  const signal = AbortSignal.any([spec.signal, life.signal, died.signal]);
 
   let instance: LaunchedInstance | undefined;
   try {
@@ -116,6 +118,12 @@ export async function startCloudInstance(spec: CloudStart): Promise<Machine> {
     const log = new ConsoleLog({ path: join(options.outDir, `${options.bootId}.console.log`) });
     console = new PolledConsole({ source: instance.console, log, now, intervalMs: timings.consolePollMs });
     const watch = new HostKeyWatch(log);
+    // A guest that dies while booting ends the start at once, not at the SSH timeout.
+    const stopWatchingDeath = log.onLine((line) => {
+      const death = detectMarkers(line).find((m) => m.kind === 'death');
+      if (death?.kind === 'death') died.abort(new BootError(`kernel ${death.name}: ${death.text}`, { machine: options.bootId }));
+    });
+    options.onConsole?.(console, now);
     console.start();
     const runningDeadline = AbortSignal.timeout(timings.runningTimeoutMs);
     const { address } = await instance.running(AbortSignal.any([signal, runningDeadline])).catch((error: unknown) => {
@@ -141,13 +149,15 @@ export async function startCloudInstance(spec: CloudStart): Promise<Machine> {
     );
     // From here cases run, and a case may write to the console: no key it prints can count.
     watch.freeze();
+    stopWatchingDeath();
     options.onPhase('sshReady', now());
     return cloudMachine(inner, console, instance.id, destroy, expiry, () => clearTimeout(lifetime));
   } catch (error) {
     clearTimeout(lifetime);
     const result = await destroy();
-    const cause = life.signal.aborted && !spec.signal.aborted ? life.signal.reason : error;
+    const cause = spec.signal.aborted ? error : died.signal.aborted ? died.signal.reason : life.signal.aborted ? life.signal.reason : error;
     const text = `${errorText(cause)}${console?.diagnostics() ? ` (${console.diagnostics()})` : ''}; ${describe(result)}`;
+    if (cause instanceof BootError) throw new BootError(text, { machine: options.bootId, phase: cause.phase, cause });
     if (cause instanceof HarnessFailure) throw new InfraError(text, { machine: options.bootId, phase: cause.phase, cause });
     throw new InfraError(`${spec.platform}: ${text}`, { machine: options.bootId, cause });
   }
@@ -167,7 +177,9 @@ function cloudMachine(
   return {
     id: inner.id,
     now: () => inner.now(),
-    console,
+    // A console still silent once SSH works (EC2's older types publish it minutes late) is kept in
+    // the log but not handed on: the session would take its silence for a machine that never ran.
+    ...(console.log.size > 0 && { console }),
     agent: inner.agent,
     transfer: inner.transfer,
     layout: inner.layout,

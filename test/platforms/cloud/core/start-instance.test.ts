@@ -151,6 +151,28 @@ describe('a cloud start', () => {
     expect(stuck.deleted).toHaveLength(2);
   });
 
+  it('ends the start at a kernel panic on the console, as a boot error, and deletes everything', async () => {
+    const cloud = new FakeCloud({ console: [BOOT, '[    2.100000] Kernel panic - not syncing: VFS: Unable to mount root fs\n'] });
+    const rig = fakeCloudPlatform(cloud, new FakeConnector({ refusals: 1e6 }), {}, { timings: { sshTimeoutMs: 60_000 } });
+    const started = Date.now();
+    await expect(rig.start()).rejects.toThrow(expect.objectContaining({ name: 'BootError', message: expect.stringMatching(/^kernel panic: Kernel panic - not syncing: VFS/) }));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expectAllDeleted(cloud);
+  });
+
+  it('hands the console over as soon as it exists, and keeps back one still silent once SSH works', async () => {
+    const key = announced();
+    const handed: number[] = [];
+    const rig = fakeCloudPlatform(new FakeCloud({ console: [key.text] }), new FakeConnector());
+    const machine = await rig.start('x86_64-0-0', { onConsole: (console) => handed.push(console.log.size) });
+    expect(handed).toEqual([0]);
+    expect(machine.console).toBeDefined();
+    await machine.end('done');
+    const silent = await fakeCloudPlatform(new FakeCloud({ providerKeys: [{ type: 'ED25519', fingerprint: 'SHA256:x' }] }), new FakeConnector()).start();
+    expect(silent.console).toBeUndefined();
+    await silent.end('done');
+  });
+
   it('holds one of --max-instances per instance', async () => {
     const rig = fakeCloudPlatform(new FakeCloud(), new FakeConnector(), { maxInstances: 1 });
     const first = await rig.platform.lease({ sessionId: 'a', signal: rig.reaper.signal });
