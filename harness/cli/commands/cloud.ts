@@ -12,8 +12,10 @@ function withOptions(command: Command, options: PlatformOption[]): Command {
   return command;
 }
 
-/** `harness cloud gc` and `harness cloud upload`. */
-export function addCloudCommands(cli: Command, exit: (code: number) => void, write: (text: string) => void): void {
+type CloudCommands = Pick<Awaited<ReturnType<typeof cloudCommands>>, 'cloudGc' | 'cloudUpload'>;
+
+/** `harness cloud gc` and `harness cloud upload`; `load` brings the commands (and the SDKs) when one runs. */
+export function addCloudCommands(cli: Command, exit: (code: number) => void, write: (text: string) => void, load: () => Promise<CloudCommands> = cloudCommands): void {
   const cloud = cli.command('cloud').description('cloud VMs: delete what dead runs left, upload images');
   const print = (line: string) => write(`${line}\n`);
   withOptions(
@@ -25,7 +27,7 @@ export function addCloudCommands(cli: Command, exit: (code: number) => void, wri
       .option('--dry-run', 'print what would be deleted, delete nothing', false),
     CLOUD_GC_OPTIONS,
   ).action(async (opts: { provider?: string; run?: string; dryRun: boolean } & Record<string, unknown>) => {
-    const { cloudGc } = await cloudCommands();
+    const { cloudGc } = await load();
     exit(await cloudGc({ provider: opts.provider, run: opts.run, dryRun: opts.dryRun, options: opts }, print));
   });
   withOptions(
@@ -36,7 +38,7 @@ export function addCloudCommands(cli: Command, exit: (code: number) => void, wri
       .option('--bucket <name>', 'S3 or GCS bucket, or <storage account>/<container> on Azure, to stage the upload in'),
     CLOUD_UPLOAD_OPTIONS,
   ).action(async (image: string, opts: { provider?: string; bucket?: string } & Record<string, unknown>) => {
-    const { cloudUpload } = await cloudCommands();
+    const { cloudUpload } = await load();
     const id = await cloudUpload(image, { provider: opts.provider, bucket: opts.bucket, options: opts }, (line) => process.stderr.write(`${line}\n`));
     print(id);
     exit(EXIT.ok);
