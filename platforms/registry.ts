@@ -5,11 +5,12 @@
 import { UsageError } from '../harness/model/errors.js';
 import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
 import { qemuFactory } from './qemu/index.js';
+import { sshFactory } from './ssh/index.js';
 
 export type { PlatformContext, PlatformFactory, PlatformOption };
 export { CLOUD_GC_OPTIONS, CLOUD_UPLOAD_OPTIONS, cloudCommands } from './cloud/index.js';
 
-export const FACTORIES: readonly PlatformFactory[] = [qemuFactory];
+export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, sshFactory];
 
 export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);

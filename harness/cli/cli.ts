@@ -26,6 +26,8 @@ const probability = (value: string) => {
   if (!(p > 0 && p < 1)) throw new InvalidArgumentError(`"${value}" is not a probability between 0 and 1`);
   return p;
 };
+/** `-j auto` leaves the choice to each platform (QEMU: cores and free memory); a number is a number. */
+const jobs = (value: string) => (value === 'auto' ? undefined : positiveInt(value));
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
@@ -72,7 +74,8 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', timerSeconds)
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .option('--shard <i/n>', 'run shard i of n')
-    .option('--slots <n>', 'sessions at once per platform capacity (default: from cores and memory)', positiveInt)
+    .option('-j, --jobs <n|auto>', 'sessions at once per platform capacity: auto (from cores and free memory, never more) or a number', jobs)
+    .option('--slots <n>', 'the same as --jobs n', positiveInt)
     .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
     .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
     .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', timerSeconds)
@@ -132,6 +135,17 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .action(async (out: string) => {
       const { collectCommand } = await import('./commands/collect.js');
       const summary = await collectCommand(out, (t) => process.stdout.write(t));
+      exit(summary.exitCode);
+    });
+
+  cli
+    .command('merge <dirs...>')
+    .description('join the output folders of --shard i/n runs into one results.json, junit.xml, results.tap and report.html')
+    .option('-o, --out <dir>', 'where the merged reports go', 'out/merged')
+    .option('--force-out', 'empty a non-empty --out folder first', false)
+    .action(async (dirs: string[], opts: { out: string; forceOut: boolean }) => {
+      const { mergeCommand } = await import('./commands/merge.js');
+      const summary = await mergeCommand(dirs, opts.out, opts.forceOut, (t) => process.stdout.write(t));
       exit(summary.exitCode);
     });
 

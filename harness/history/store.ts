@@ -132,6 +132,26 @@ export class HistoryStore {
     return rows.map((row) => this.read(row));
   }
 
+  /**
+   * Each case's median duration (ms) over its last `window` recorded results on any platform, for
+   * balancing shards and starting the longest sessions first. Errors are left out: a case cut
+   * short by an infrastructure fault says nothing about how long it takes.
+   */
+  caseDurations(window = 5): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT case_id AS caseId, duration_ms AS ms FROM (
+           SELECT c.case_id, c.duration_ms, ROW_NUMBER() OVER (PARTITION BY c.case_id ORDER BY r.started_at DESC) AS n
+           FROM cases c JOIN runs r ON r.run_id = c.run_id AND r.platform = c.platform
+           WHERE c.outcome != 'error')
+         WHERE n <= @window`,
+      )
+      .all({ window }) as { caseId: string; ms: number }[];
+    const byCase = new Map<string, number[]>();
+    for (const { caseId, ms } of rows) byCase.set(caseId, [...(byCase.get(caseId) ?? []), ms]);
+    return new Map([...byCase].map(([id, ms]) => [id, ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!]));
+  }
+
   latest(platform?: string): RunRecord | undefined {
     return this.runs({ platform, limit: 1 })[0];
   }

@@ -198,6 +198,10 @@ export interface RunInfo {
   platforms: string[];
   selected: number;
   skipped: SkippedCase[];
+  /** What was tested (`--revision`): shards of one suite must agree on it to be merged. */
+  revision?: string;
+  /** `--shard i/n`: which part of a suite spread over CI runners this run is. */
+  shard?: { index: number; total: number };
 }
 
 export interface RunSummary {

@@ -11,6 +11,8 @@ export interface PlannedSession {
   cases: CaseDef[];
   /** Which pass of `--repeat`, from 1. */
   repeat: number;
+  /** Which boot for these cases, from 1: an infrastructure error boots them again. */
+  attempt?: number;
 }
 
 export interface PlanTarget {
@@ -41,3 +43,16 @@ export function planSessions(targets: PlanTarget[], repeats = 1): PlannedSession
   return sessions;
 }
 
+/** What a case costs when the history does not know it yet, and what a boot costs before its cases. */
+const UNKNOWN_CASE_MS = 1000;
+const BOOT_MS = 3000;
+
+/**
+ * Sessions in the order they should take leases: the longest first, so the last to start is a short
+ * one and the slots finish together. A session's length is a boot plus its cases' past durations.
+ * Stable: sessions of equal length keep the plan's order.
+ */
+export function longestFirst(sessions: PlannedSession[], durations: ReadonlyMap<string, number> = new Map()): PlannedSession[] {
+  const length = (s: PlannedSession) => BOOT_MS + s.cases.reduce((ms, c) => ms + (durations.get(c.id) ?? UNKNOWN_CASE_MS), 0);
+  return sessions.map((s, i) => ({ s, i, ms: length(s) })).sort((a, b) => b.ms - a.ms || a.i - b.i).map(({ s }) => s);
+}

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { LinkTimeouts } from '../guest/agent-link.js';
-import { planSessions, type PlannedSession } from '../plan/plan.js';
+import { longestFirst, planSessions, type PlannedSession } from '../plan/plan.js';
 import { mergeRetry, runWithInfraRetries } from './retry.js';
 import { EXIT, type BootRecord, type CaseDef, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase, type TargetArch } from '../model/types.js';
 import type { Capabilities, Image, Platform, RootfsArchive } from '../../platforms/platform.js';
@@ -36,6 +36,11 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Credentials to keep out of every file the run writes, case output included. */
   secrets: readonly string[];
+  /** What is tested and which shard this is, for the journal: `harness merge` checks them. */
+  revision?: string;
+  shard?: { index: number; total: number };
+  /** Past case durations (ms) by id: the longest sessions take the first leases. */
+  durations?: ReadonlyMap<string, number>;
   /** The image a self-testing case boots on a target. */
   ownTestsImage(c: CaseDef, target: RunTarget): Promise<Image>;
 }
@@ -53,11 +58,13 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
     platforms: options.targets.map((t) => t.platform.name),
     selected: options.targets.reduce((n, t) => n + t.cases.length, 0),
     skipped: options.skipped,
+    ...(options.revision !== undefined && { revision: options.revision }),
+    ...(options.shard && { shard: options.shard }),
   });
 
   const results: CaseResult[] = [];
   const boots: BootRecord[] = [];
-  const sessions = planSessions(options.targets.map((t) => ({ arch: t.arch, cases: t.cases })), options.repeat);
+  const sessions = longestFirst(planSessions(options.targets.map((t) => ({ arch: t.arch, cases: t.cases })), options.repeat), options.durations);
 
   const work = async (session: PlannedSession) => {
     const target = options.targets[session.target]!;

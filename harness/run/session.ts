@@ -146,7 +146,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
         reason: c === current ? boot.reason : `not run: ${boot.reason}`,
         startedAt: (c === current ? currentStart : new Date()).toISOString(),
         durationMs: c === current ? Date.now() - currentStart.getTime() : 0,
-        attempts: 1,
+        attempts: session.attempt ?? 1,
         containers: [],
       };
       results.push(result);
@@ -210,7 +210,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
     isolation: link.hello.isolation,
     startedAt: startedAt.toISOString(),
     durationMs: machine.now() - t0,
-    attempts: 1,
+    attempts: session.attempt ?? 1,
     containers,
     ...(consoleStart !== undefined && { console: { start: consoleStart, end: machine.console!.log.size } }),
   };
@@ -233,7 +233,7 @@ async function ownTests(c: CaseDef, machine: Machine, console: Console, watch: B
     ...verdict,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    attempts: 1,
+    attempts: session.attempt ?? 1,
     containers: [container],
     console: { start: 0, end: console.log.size },
   };

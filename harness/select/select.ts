@@ -27,6 +27,8 @@ export interface CaseFilter {
   /** A case must carry one of these; `!label` excludes cases that carry it. */
   labels?: string[];
   shard?: Shard;
+  /** Past durations by case id (ms), from the history: shards are then balanced by time, not count. */
+  durations?: ReadonlyMap<string, number>;
 }
 
 /** One case to run on one platform. */
@@ -53,11 +55,12 @@ export function selectCases(cases: CaseDef[], filter: CaseFilter): SelectResult 
   const grep = compileGrep(filter.grep);
   const labels = splitLabels(filter.labels ?? []);
   const shard = filter.shard === undefined ? undefined : checkShard(filter.shard);
+  const homes = shard && filter.durations?.size ? balancedHomes(cases.filter((c) => grepReason(c, grep, filter.grep) === undefined && labelReason(c, labels) === undefined), shard.total, filter.durations) : undefined;
   const selected: Selection[] = [];
   const skipped: SkippedCase[] = [];
 
   for (const def of cases) {
-    const reason = grepReason(def, grep, filter.grep) ?? labelReason(def, labels) ?? shardReason(def, shard);
+    const reason = grepReason(def, grep, filter.grep) ?? labelReason(def, labels) ?? shardReason(def, shard, homes);
     if (reason !== undefined) {
       skipped.push({ caseId: def.id, reason });
       continue;
@@ -126,10 +129,31 @@ function labelReason(def: CaseDef, { wanted, excluded }: LabelFilter): string | 
   return `has none of the labels ${[...wanted].join(', ')}`;
 }
 
-function shardReason(def: CaseDef, shard: Shard | undefined): string | undefined {
+function shardReason(def: CaseDef, shard: Shard | undefined, homes: ReadonlyMap<string, number> | undefined): string | undefined {
   if (shard === undefined) return undefined;
-  const home = (fnv1a(def.id) % shard.total) + 1;
+  const home = homes?.get(def.id) ?? (fnv1a(def.id) % shard.total) + 1;
   return home === shard.index ? undefined : `in shard ${home}/${shard.total}`;
+}
+
+/**
+ * Longest first into the shard with the least time so far (ties: the lower shard). Every runner of a
+ * CI matrix computes the same answer from the same cases and history; a case without a past duration
+ * weighs the median of those with one. Cases are ordered by duration, then by their id's hash, so
+ * the answer does not depend on the order the cases were found in.
+ */
+function balancedHomes(cases: CaseDef[], total: number, durations: ReadonlyMap<string, number>): Map<string, number> {
+  const known = [...durations.values()].sort((a, b) => a - b);
+  const typical = known[Math.floor(known.length / 2)] ?? 1;
+  const weight = (c: CaseDef) => durations.get(c.id) ?? typical;
+  const ordered = [...cases].sort((a, b) => weight(b) - weight(a) || fnv1a(a.id) - fnv1a(b.id) || (a.id < b.id ? -1 : 1));
+  const load = new Array<number>(total).fill(0);
+  const homes = new Map<string, number>();
+  for (const c of ordered) {
+    const lightest = load.indexOf(Math.min(...load));
+    load[lightest]! += weight(c);
+    homes.set(c.id, lightest + 1);
+  }
+  return homes;
 }
 
 // By id alone, so a case stays in its shard when other cases are added, removed or filtered out.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { Slots } from '../../harness/lifecycle/slots.js';
@@ -28,9 +28,15 @@ export interface QemuPlatformOptions {
   payloadVia?: 'initrd' | 'agent';
 }
 
-/** Parallel guests that fit this host: one per core (TCG is CPU-bound), at most one per GiB of memory. */
-export function defaultQemuSlots(cpus = availableParallelism(), memoryBytes = totalmem()): number {
-  return Math.max(1, Math.min(cpus, Math.floor(memoryBytes / 2 ** 30)));
+/** A guest's RAM plus what QEMU itself takes around it under TCG (its code cache, the device model). */
+const GUEST_FOOTPRINT_BYTES = (512 + 256) * 2 ** 20;
+
+/**
+ * Parallel guests that fit this host now: one per core, since TCG is CPU-bound and 4 guests on 2
+ * cores nearly doubled the time to ready, and no more than free memory holds.
+ */
+export function defaultQemuSlots(cpus = availableParallelism(), freeBytes = freemem()): number {
+  return Math.max(1, Math.min(cpus, Math.floor(freeBytes / GUEST_FOOTPRINT_BYTES)));
 }
 
 /** `qemu --version`'s first line, asked once per binary for the whole process. */

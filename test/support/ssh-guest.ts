@@ -4,6 +4,7 @@
  * marker, read the host keys from the console, connect with the key pinned, stop.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import ssh2, { type Client } from 'ssh2';
@@ -21,6 +22,10 @@ export interface SshGuest {
   readyMs: number;
   /** Everything the console printed so far. */
   console(): string;
+  /** Root's login, with the host key the guest printed pinned. */
+  login?: PinnedLogin;
+  /** False once QEMU has exited (stopped, or killed by a test). */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
@@ -97,11 +102,14 @@ export async function startSshGuest(opts: StartSshGuestOptions): Promise<SshGues
     await stop();
     throw e;
   }
+  const hostKeys = parseHostKeyBlock(text.slice(0, text.indexOf(fixture.readyMarker)));
   return {
     port,
-    hostKeys: parseHostKeyBlock(text.slice(0, text.indexOf(fixture.readyMarker))),
+    hostKeys,
     readyMs: performance.now() - started,
     console: () => text,
+    ...(hostKeys[0] && { login: { port, username: 'root', privateKey: readFileSync(fixture.clientKey, 'utf8'), fingerprint: hostKeys[0].fingerprint } }),
+    running: () => qemu.exitCode === null && qemu.signalCode === null,
     stop,
   };
 }

@@ -2,14 +2,14 @@
  * The one door from the harness to the image builder in fixtures/: building and locating the
  * bundled images, and installing the host tools. Nothing else outside fixtures/ imports it.
  */
-import { buildFixtures } from '../../../fixtures/build.js';
+import { buildFixtures, readFixtureManifest } from '../../../fixtures/build.js';
 import { bundledUpToDate } from '../../../fixtures/fresh.js';
 import { ensureHostTools, findOnPath } from '../../../fixtures/host-tools.js';
 import { fixturePrefix, repoRoot, FIXTURE_NAMES, type FixtureName } from '../../../fixtures/paths.js';
 import { openImage } from '../../image/open-image.js';
 import { InfraError, UsageError } from '../../model/errors.js';
 import type { Arch } from '../../model/types.js';
-import type { KernelImage } from '../../../platforms/platform.js';
+import type { KernelImage, RootfsArchive } from '../../../platforms/platform.js';
 
 export { findOnPath, repoRoot };
 
@@ -35,4 +35,11 @@ export async function buildBundled(arches: Arch[], cacheDir: string | undefined,
 export function bundledImage(arch: Arch, name: string, cacheDir: string | undefined, where: string): Promise<KernelImage> {
   if (!(FIXTURE_NAMES as readonly string[]).includes(name)) throw new UsageError(where, `image: no bundled fixture "${name}" (have ${FIXTURE_NAMES.join(', ')})`);
   return openImage(fixturePrefix(arch, name as FixtureName, cacheDir), where);
+}
+
+/** The base container rootfs of `arch` as a tar, for targets that boot nothing of ours. */
+export async function bundledRootfs(arch: Arch, cacheDir: string | undefined): Promise<RootfsArchive[]> {
+  const base = (await readFixtureManifest(cacheDir))?.arches[arch]?.rootfsBase;
+  if (!base) throw new InfraError(`no bundled ${arch} rootfs (run: harness fixtures build --platform ${arch})`);
+  return [{ name: 'base', tar: base.tar, sha256: base.sha256, busybox: base.busybox }];
 }

@@ -1,4 +1,5 @@
 import { rm, symlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { discoverCases } from '../../select/load.js';
 import { parseShard, selectCases, type SelectTarget } from '../../select/select.js';
@@ -17,7 +18,7 @@ import { createPlatforms } from '../../../platforms/registry.js';
 import type { Image, Platform } from '../../../platforms/platform.js';
 import type { TargetFacts } from '../../history/record.js';
 import { measureImage } from '../../image/image-size.js';
-import { bundledImage, ensureFixtures } from './fixtures.js';
+import { bundledImage, bundledRootfs, ensureFixtures } from './fixtures.js';
 
 export interface RunFlags {
   platform: string;
@@ -74,6 +75,8 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const outDir = resolve(flags.out ?? join('out', runId));
   await prepareOutDir(outDir, { force: flags.forceOut === true });
 
+  // Past durations balance shards and start the longest sessions first; read beside the other setup.
+  const durations = flags.history === false ? Promise.resolve(new Map<string, number>()) : pastDurations(resolve(flags.history));
   // Bundled images first for platforms that boot a kernel and were given none.
   if (!flags.image) await ensureFixtures(knownArches(platforms.filter((p) => p.runs === 'kernel')), flags.cache, log);
   const prepared = await Promise.all(platforms.map((p) => prepare(p, flags)));
@@ -81,17 +84,17 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const hostArches = [...new Set(prepared.flatMap((t) => (t.image.kind === 'host' && t.target.arch !== 'unknown' ? [t.target.arch] : [])))];
   await ensureFixtures(hostArches, flags.cache, log);
 
-  const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard });
+  const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard, durations: await durations });
   if (!flags.out) await pointLatest(outDir);
 
-  const targets: RunTarget[] = prepared.map((t) => ({
+  const targets: RunTarget[] = await Promise.all(prepared.map(async (t) => ({
     platform: t.platform,
     image: t.image,
     capabilities: t.capabilities,
     arch: t.target.arch,
-    rootfs: [],
+    rootfs: t.image.kind === 'host' && t.target.arch !== 'unknown' && t.capabilities.available ? await bundledRootfs(t.target.arch, flags.cache) : [],
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
-  }));
+  })));
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
   const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
   const redact = redactor(secrets);
@@ -123,6 +126,9 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     stopped: () => reaper.stopped,
     signal: reaper.signal,
     secrets,
+    revision: flags.revision ?? runId,
+    ...(shard && { shard }),
+    durations: await durations,
     ownTestsImage: (c, target) => ownTestsImage(c, target, flags.cache),
   });
   // A report that could not be written loses results: that is an infrastructure error whatever the tests said.
@@ -143,6 +149,18 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     terminal.write(`history: ${records.length} platform record(s) added to ${flags.history}\n`);
   }
   return summary;
+}
+
+/** Case durations from the history, when there is one; a run without history just plans without them. */
+async function pastDurations(file: string): Promise<Map<string, number>> {
+  if (!existsSync(file)) return new Map();
+  const { HistoryStore } = await import('../../history/store.js');
+  const store = HistoryStore.open(file);
+  try {
+    return store.caseDurations();
+  } finally {
+    store.close();
+  }
 }
 
 function knownArches(platforms: Platform[]) {

@@ -204,7 +204,16 @@ export class SshConnection {
     } catch (error) {
       throw error instanceof InfraError || error instanceof InternalError ? error : sftpFailure(target, error);
     } finally {
-      sftp.end();
+      // The next command waits for the SFTP channel to be gone: dropbear 2022.83 refuses an exec
+      // ("Unable to exec") or dies on an assertion when a channel's close is still under way.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_GRACE_MS).unref();
+        sftp.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        sftp.end();
+      });
     }
   }
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatSshTarget, knownHostsName, type SshEndpoint } from './endpoint.js';
 import { entryMatchesHost, knownHostsLine, parseKnownHosts, type KnownHostEntry } from './known-hosts.js';
+import { fingerprintOf } from '../../../harness/console/host-key-block.js';
 
 /**
  * How a server proves it is the host we mean. There is no "accept anything": trusting an unknown
@@ -16,9 +16,7 @@ export type HostKeyCheck =
 export type HostKeyVerdict = { ok: true; fingerprint: string; learned?: boolean } | { ok: false; reason: string };
 
 /** "SHA256:<base64 without padding>" of the raw public key blob, as `ssh-keygen -lf` prints it. */
-export function fingerprintOf(keyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
-}
+export { fingerprintOf };
 
 interface Presented {
   target: string;

@@ -279,3 +279,16 @@ describe('readHistoryFile', () => {
     await expect(readHistoryFile(path)).rejects.toMatchObject({ where: path, problem: 'no such file' });
   });
 });
+
+describe('HistoryStore.caseDurations', () => {
+  it('gives each case the median of its latest results, leaving errors out', () => {
+    const history = store();
+    const durations = [400, 900, 500, 100_000, 600, 700];
+    durations.forEach((ms, i) =>
+      history.record(runRecord({ runId: `r${i}`, startedAt: day(i + 1), cases: [{ caseId: 'slowish', outcome: i === 3 ? 'error' : 'pass', durationMs: ms }] })),
+    );
+    // The last five results without the error: 900, 500, 600, 700 and 400 of the first run.
+    expect(history.caseDurations()).toEqual(new Map([['slowish', 600]]));
+    expect(history.caseDurations(2)).toEqual(new Map([['slowish', 700]]));
+  });
+});

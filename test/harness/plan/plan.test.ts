@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSessions } from '../../../harness/plan/plan.js';
+import { longestFirst, planSessions } from '../../../harness/plan/plan.js';
 import type { CaseDef } from '../../../harness/model/types.js';
 
 function c(id: string, extra: Partial<CaseDef> = {}): CaseDef {
@@ -34,5 +34,14 @@ describe('planSessions', () => {
 
   it('plans no boot for a target without cases', () => {
     expect(planSessions([{ arch: 's390x', cases: [] }])).toEqual([]);
+  });
+});
+
+describe('longestFirst', () => {
+  it('starts the sessions that take longest first, by past case durations, keeping the plan order for ties', () => {
+    const sessions = planSessions([{ arch: 'x86_64', cases: [c('a'), c('b'), c('long', { freshMachine: true }), c('x', { freshMachine: true }), c('y', { freshMachine: true })] }]);
+    const order = (d?: Map<string, number>) => longestFirst(sessions, d).map((s) => s.cases.map((x) => x.id).join('+'));
+    expect(order()).toEqual(['a+b', 'long', 'x', 'y']);
+    expect(order(new Map([['long', 60_000], ['a', 10]]))).toEqual(['long', 'a+b', 'x', 'y']);
   });
 });

@@ -159,6 +159,26 @@ describe('sharding', () => {
     expect(ids(pinned, { ...qemu, shard: { index: 2, total: 2 } })).toEqual(['ns-pid1']);
   });
 
+  it('balances shards by past durations, longest first, when the history knows them', () => {
+    // One long case and many short ones: by count the long one's shard would take four times as long.
+    const durations = new Map(cases.map((c, i) => [c.id, i === 7 ? 60_000 : 2_000]));
+    const time = (index: number) => ids(cases, { ...qemu, shard: { index, total: 3 }, durations }).reduce((t, id) => t + durations.get(id)!, 0);
+    const totals = [1, 2, 3].map(time);
+    expect(totals.reduce((a, b) => a + b)).toBe(60_000 + 39 * 2_000);
+    // The long case's shard gets nothing else; the short ones split evenly over the other two.
+    const sorted = [...totals].sort((a, b) => b - a);
+    expect(sorted[0]).toBe(60_000);
+    expect(sorted[1]! - sorted[2]!).toBeLessThanOrEqual(2_000);
+    const all = [1, 2, 3].flatMap((index) => ids(cases, { ...qemu, shard: { index, total: 3 }, durations }));
+    expect(all.sort()).toEqual(cases.map((c) => c.id).sort());
+  });
+
+  it('gives every runner the same balanced answer, whatever order it found the cases in', () => {
+    const durations = new Map(cases.map((c, i) => [c.id, 1000 + ((i * 37) % 11) * 500]));
+    const forward = ids(cases, { ...qemu, shard: { index: 2, total: 3 }, durations });
+    expect(ids([...cases].reverse(), { ...qemu, shard: { index: 2, total: 3 }, durations }).sort()).toEqual([...forward].sort());
+  });
+
   it('selects everything with one shard', () => {
     expect(ids(cases, { ...qemu, shard: { index: 1, total: 1 } })).toHaveLength(40);
   });

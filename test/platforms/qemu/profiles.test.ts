@@ -58,3 +58,12 @@ describe('missingFirmware', () => {
     expect(missingFirmware(PROFILES.arm64, [empty])).toEqual([]);
   });
 });
+
+describe('defaultQemuSlots', () => {
+  it('is one guest per core at most, and no more than free memory holds, and at least one', async () => {
+    const { defaultQemuSlots } = await import('../../../platforms/qemu/index.js');
+    expect(defaultQemuSlots(2, 20 * 2 ** 30)).toBe(2);
+    expect(defaultQemuSlots(16, 3 * 2 ** 30)).toBe(4);
+    expect(defaultQemuSlots(4, 2 ** 29)).toBe(1);
+  });
+});
