@@ -3,10 +3,12 @@
  * drives. The SSH transport itself lives in platforms/shared/ssh/; this is the shape the cloud core
  * needs from it, so providers and tests do not depend on how it is built.
  */
+import type { Reaper } from '../../../harness/lifecycle/reaper.js';
 import type { Console, Machine, RootfsArchive, StartOptions } from '../../platform.js';
+import type { HostKeyCheck } from '../../shared/ssh/host-keys.js';
 
 /** How the server proves it is our instance: fingerprints read out of band, or (asked for) the first key seen. */
-export type HostKeyPolicy = { kind: 'pinned'; fingerprints: string[] } | { kind: 'tofu'; file: string };
+export type HostKeyPolicy = Extract<HostKeyCheck, { kind: 'pinned' | 'tofu' }>;
 
 export interface SshLogin {
   host: string;
@@ -24,6 +26,8 @@ export interface SshMachineSpec {
   rootfs: RootfsArchive[];
   onPhase: StartOptions['onPhase'];
   signal: AbortSignal;
+  /** Where the session's state folder on the instance is registered for removal. */
+  reaper: Reaper;
 }
 
 export interface SshConnector {

@@ -144,7 +144,7 @@ export async function startCloudInstance(spec: CloudStart): Promise<Machine> {
     const inner = await connectUntilReady(
       spec.connector,
       { host: address, port: 22, user, identity: key.identity, hostKeys },
-      { id: options.bootId, now, console, rootfs: spec.rootfs, onPhase: options.onPhase, signal },
+      { id: options.bootId, now, console, rootfs: spec.rootfs, onPhase: options.onPhase, signal, reaper: spec.reaper },
       timings,
     );
     // From here cases run, and a case may write to the console: no key it prints can count.
