@@ -32,11 +32,16 @@ export interface Ec2WorldOptions {
   neverRuns?: boolean;
   /** The instance type refuses `Latest: true` (not Nitro). */
   noLatest?: boolean;
+  /** The public address a running instance reports. */
+  address?: string;
+  /** Puts an imported public key where the instance will take it (as EC2 does through its metadata). */
+  onImportKey?: (publicKey: string) => Promise<void>;
 }
 
-export function ec2World(options: Ec2WorldOptions = {}) {
-  const ec2 = new EC2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'example-secret' } });
-  const mock = mockClient(ec2);
+/** Mocks `client`, or with the class every EC2Client the code under test makes. */
+export function ec2World(options: Ec2WorldOptions = {}, client: EC2Client | typeof EC2Client = new EC2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'example-secret' } })) {
+  const ec2 = client instanceof EC2Client ? client : new EC2Client({ region: 'eu-west-1' });
+  const mock = mockClient(client);
   const instances = new Map<string, { state: string; polls: number }>();
   const live = new Set<string>();
   const deleted: string[] = [];
@@ -48,7 +53,10 @@ export function ec2World(options: Ec2WorldOptions = {}) {
 
   mock.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: 'ami-0123456789abcdef0', Architecture: 'x86_64', RootDeviceName: '/dev/xvda', Name: 'linuxkit-harness' }] });
   mock.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [{ InstanceType: 't3.micro', ProcessorInfo: { SupportedArchitectures: ['x86_64'] } }] });
-  mock.on(ImportKeyPairCommand).callsFake(async (input: { KeyName: string }) => ({ KeyPairId: make(`key-${input.KeyName}`), KeyName: input.KeyName }));
+  mock.on(ImportKeyPairCommand).callsFake(async (input: { KeyName: string; PublicKeyMaterial: Uint8Array }) => {
+    await options.onImportKey?.(Buffer.from(input.PublicKeyMaterial).toString());
+    return { KeyPairId: make(`key-${input.KeyName}`), KeyName: input.KeyName };
+  });
   mock.on(DeleteKeyPairCommand).callsFake(async (input: { KeyName: string }) => (drop(`key-${input.KeyName}`), {}));
   mock.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-default', IsDefault: true }] });
   mock.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-default', VpcId: 'vpc-default' }] });
@@ -71,7 +79,7 @@ export function ec2World(options: Ec2WorldOptions = {}) {
       const instance = instances.get(id)!;
       if (instance.state === 'pending' && !options.neverRuns && instance.polls++ >= (options.pendingPolls ?? 1)) instance.state = 'running';
       if (instance.state === 'shutting-down') instance.state = 'terminated';
-      return { InstanceId: id, State: { Name: instance.state }, ...(instance.state === 'running' && { PublicIpAddress: '192.0.2.44' }) };
+      return { InstanceId: id, State: { Name: instance.state }, ...(instance.state === 'running' && { PublicIpAddress: options.address ?? '192.0.2.44' }) };
     });
     return { Reservations: [{ Instances: described }] };
   });
