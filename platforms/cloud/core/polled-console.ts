@@ -33,11 +33,15 @@ export class PolledConsole implements Console {
   private bytes = 0;
   private lastError: string | undefined;
   private errors = 0;
-  /** Set when the console log could not be written. */
-  failure: InfraError | undefined;
+  private writeFailure: InfraError | undefined;
 
   constructor(private readonly options: PolledConsoleOptions) {
     this.log = options.log;
+  }
+
+  /** Set when the console log could not be written (a full disk): the host's fault, not the guest's. */
+  get failure(): InfraError | undefined {
+    return this.writeFailure;
   }
 
   onData(listener: (chunk: Buffer, atMs: number) => void): () => void {
@@ -92,7 +96,7 @@ export class PolledConsole implements Console {
       this.lastError = errorText(error).slice(0, 300);
       return;
     }
-    if (chunk.length === 0 || this.failure) return;
+    if (chunk.length === 0 || this.writeFailure) return;
     const kept = chunk.subarray(0, max - this.bytes);
     this.bytes += kept.length;
     const at = this.options.now();
@@ -100,8 +104,8 @@ export class PolledConsole implements Console {
       this.log.push(kept, at);
     } catch (error) {
       // Without its console log the boot's evidence is gone (a full disk): a host fault, not the guest's.
-      this.failure = new InfraError(`cannot write the console log ${this.log.path}: ${errorText(error)}`, { cause: error });
-      this.stop.abort(this.failure);
+      this.writeFailure = new InfraError(`cannot write the console log ${this.log.path}: ${errorText(error)}`, { cause: error });
+      this.stop.abort(this.writeFailure);
       return;
     }
     for (const listener of this.listeners) listener(kept, at);
