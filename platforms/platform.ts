@@ -94,6 +94,12 @@ export interface StartOptions {
   rootfs: RootfsArchive[];
   /** Stamps a phase only this platform can see (spawn, connect, power-on, firmware, …). */
   onPhase(phase: PhaseName, atMs: number): void;
+  /**
+   * For a start that lasts past the first console byte (a cloud instance boots long before it can be
+   * logged into): the console as soon as it exists, so the core stamps phases and watches for death
+   * from its first line. `now` is the clock its bytes are stamped with.
+   */
+  onConsole?(console: Console, now: () => number): void;
 }
 
 /** A duplex byte stream whose bytes arrive stamped with ms since the machine started. */
@@ -253,6 +259,8 @@ export interface PlatformContext {
   slots?: number;
   /** One value per key for the whole run, shared by every platform made in it (QEMU's CPU slots). */
   shared<T>(key: string, make: () => T): T;
+  /** The run's id, where there is a run (`harness run`): cloud resources carry it in their tags. */
+  runId?: string;
 }
 
 export interface PlatformFactory {

@@ -6,17 +6,21 @@ import { UsageError } from '../harness/model/errors.js';
 import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
 import { qemuFactory } from './qemu/index.js';
 import { sshFactory } from './ssh/index.js';
+import { cloudFactories } from './cloud/index.js';
 
 export type { PlatformContext, PlatformFactory, PlatformOption };
+export { CLOUD_GC_OPTIONS, CLOUD_UPLOAD_OPTIONS, cloudCommands } from './cloud/index.js';
 
-export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, sshFactory];
+export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, sshFactory, ...cloudFactories()];
 
 export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);
 }
 
+/** Every factory's options, once each (the cloud factories share theirs; for a flag two kinds take, the later description, which covers both). */
 export function platformOptions(): PlatformOption[] {
-  return FACTORIES.flatMap((f) => f.options);
+  const byFlags = new Map(FACTORIES.flatMap((f) => f.options).map((o) => [o.flags, o]));
+  return [...byFlags.values()];
 }
 
 /**

@@ -29,7 +29,8 @@ export class BootWatch {
   private readonly waiters = new Set<LineWaiter>();
 
   constructor(
-    private readonly machine: Machine,
+    /** The machine, or while it starts, what is known of it. */
+    private readonly machine: Pick<Machine, 'id' | 'now' | 'exited'>,
     console: Console,
     private readonly onPhase: (phase: PhaseName, atMs: number) => void = () => {},
   ) {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { addCloudCommands } from './commands/cloud.js';
 import { parseArches } from './commands/platforms.js';
 import { repoRoot } from './repo-root.js';
 import { platformForms, platformOptions } from '../../platforms/registry.js';
@@ -193,6 +194,8 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       await setupHost(parseArches('qemu'), cli.opts<{ cache: string }>().cache, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
+
+  addCloudCommands(cli, exit, (t: string) => process.stdout.write(t));
 
   cli
     .command('doctor')

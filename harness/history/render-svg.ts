@@ -23,16 +23,20 @@ export const IMPROVEMENT_COLOUR = '#1a7f37';
 export const PHASE_COLOURS: Readonly<Record<PhaseName, string>> = {
   spawn: '#6b7280',
   connect: '#8c8c8c',
+  request: '#a0cbe8',
+  running: '#86bcb6',
   firstByte: '#bab0ac',
   firmware: '#9c755f',
   bootloader: '#ff9da7',
   kernel: '#4e79a7',
   init: '#f28e2b',
+  sshReady: '#8cd17d',
   ready: '#59a14f',
   firstCase: '#76b7b2',
   lastCaseEnd: '#b07aa1',
   poweroff: '#edc948',
   disconnect: '#d4a6c8',
+  destroyed: '#79706e',
 };
 
 const COMPONENT_COLOURS = [

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalError } from '../model/errors.js';
+import { formatGuardedCommand, type GuardedCommand } from './guarded-command.js';
 
 /**
  * A path is sent as the rest of one line: a newline or CR (readline ends a line at either) would
@@ -51,6 +52,15 @@ export class Guardian {
 
   releasePath(path: string): void {
     this.send(`del path ${lineSafe(path)}`);
+  }
+
+  /** Runs `command` if the harness dies without `close()`, after the processes and folders are gone. */
+  guardCommand(command: GuardedCommand): void {
+    this.send(`add cmd ${formatGuardedCommand(command)}`);
+  }
+
+  releaseCommand(command: GuardedCommand): void {
+    this.send(`del cmd ${formatGuardedCommand(command)}`);
   }
 
   /** A clean exit: the guardian leaves whatever is still registered alone. */

@@ -27,16 +27,20 @@ export interface ImageSizes {
 export const PHASE_ORDER: readonly PhaseName[] = [
   'spawn',
   'connect',
+  'request',
+  'running',
   'firstByte',
   'firmware',
   'bootloader',
   'kernel',
   'init',
+  'sshReady',
   'ready',
   'firstCase',
   'lastCaseEnd',
   'poweroff',
   'disconnect',
+  'destroyed',
 ];
 
 export interface BootSample {

@@ -135,16 +135,23 @@ export interface CaseResult {
 export type PhaseName =
   | 'spawn'
   | 'connect'
+  /** A cloud instance was asked for, and the provider says it runs. */
+  | 'request'
+  | 'running'
   | 'firstByte'
   | 'firmware'
   | 'bootloader'
   | 'kernel'
   | 'init'
+  /** The target's SSH server answered with a host key the harness trusts. */
+  | 'sshReady'
   | 'ready'
   | 'firstCase'
   | 'lastCaseEnd'
   | 'poweroff'
-  | 'disconnect';
+  | 'disconnect'
+  /** Every cloud resource of the boot is deleted. */
+  | 'destroyed';
 
 /**
  * Points on the guest's own printk clock: the kernel banner, init, and the initramfs unpack, which
@@ -169,6 +176,8 @@ export interface BootRecord {
   kernelVersion?: string;
   /** Which pass of `--repeat` this boot belongs to, from 1. */
   repeat: number;
+  /** A cloud instance's billed life, request to destroyed, in seconds; absent where nothing is billed. */
+  instanceSeconds?: number;
   /** What the agent found in the guest; absent when it never started. */
   guest?: { runtime: string; kernel: string; arch: string; channel: string; isolation: 'full' | 'reduced'; userns: boolean };
   outcome: 'ok' | 'error';

@@ -10,6 +10,7 @@ import type {
 } from '../model/types.js';
 import { caseDetails, caseLine, formatDuration } from './case-lines.js';
 import { scrubLine } from './scrub-line.js';
+import { instanceUsage } from './usage.js';
 
 export interface HumanReporterOptions {
   write: (s: string) => void;
@@ -119,6 +120,7 @@ export class HumanReporter implements Reporter {
     const bootErrors = boots.filter((b) => b.outcome === 'error').length;
     const ready = boots.flatMap((b) => (b.phases.ready === undefined ? [] : [b.phases.ready]));
     const medianReady = ready.sort((a, b) => a - b)[Math.floor((ready.length - 1) / 2)];
+    const usage = instanceUsage(boots);
     const lines = [
       '',
       this.#c.bold(`${countsText(this.#tally(results)) || 'nothing ran'} (${results.length} cases)`),
@@ -128,6 +130,7 @@ export class HumanReporter implements Reporter {
         (medianReady === undefined ? '' : `, median ready ${formatDuration(medianReady)}`),
       ...(summary.skipped.length ? [`not selected: ${summary.skipped.length}`] : []),
       `wall time: ${formatDuration(summary.durationMs)}`,
+      ...(usage ? [`cloud: ${usage.instanceSeconds} instance-seconds over ${usage.instances} instance(s)`] : []),
     ];
     const failed = results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
     return failed.length ? [...lines, '', ...failed.flatMap((r) => [caseLine(r, this.#c), ...caseDetails(r, this.#c)])] : lines;

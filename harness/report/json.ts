@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../lifecycle/write-atomic.js';
 import { InternalError } from '../model/errors.js';
+import { instanceUsage } from './usage.js';
 import type {
   BootRecord,
   CaseResult,
@@ -26,6 +27,8 @@ export interface ResultsFile {
   results: CaseResult[];
   boots: BootRecord[];
   skipped: SkippedCase[];
+  /** Cloud instances' billed time over the run (each boot has its own `instanceSeconds`). */
+  usage?: { instances: number; instanceSeconds: number };
 }
 
 /**
@@ -58,6 +61,8 @@ export class JsonReporter implements Reporter {
       boots: summary.boots,
       skipped: summary.skipped,
     };
+    const usage = instanceUsage(summary.boots);
+    if (usage) file.usage = usage;
     await writeFileAtomic(this.#path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }

@@ -13,7 +13,7 @@ import { judgeContainers } from '../collect/outcome.js';
 import type { PlannedSession } from '../plan/plan.js';
 import { extractTapFromConsole, parseTap } from '../collect/tap.js';
 import type { BootRecord, CaseDef, CaseResult, ContainerResult, PhaseName, Reporter } from '../model/types.js';
-import type { Console, Image, Lease, Machine, PayloadFile, Platform, RootfsArchive } from '../../platforms/platform.js';
+import type { Console, Image, Lease, Machine, MachineEnd, PayloadFile, Platform, RootfsArchive } from '../../platforms/platform.js';
 
 export interface SessionContext {
   platform: Platform;
@@ -91,10 +91,22 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     if (session.arch === 'unknown') throw new InternalError(`${ctx.platform.name}: a session was planned for a target of unknown arch`);
     const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name) : [];
     lease = await ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
-    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase });
+    // A console handed over while the machine starts is watched from its first line.
+    let exitedOnceStarted!: (machine: Machine) => void;
+    const exited = new Promise<MachineEnd>((resolve) => (exitedOnceStarted = (m) => void m.exited.then(resolve)));
+    let early: { console: Console; watch: BootWatch } | undefined;
+    const onConsole = (console: Console, now: () => number) => {
+      console.log.onFirstByte((at) => onPhase('firstByte', at));
+      early = { console, watch: new BootWatch({ id: bootId, now, exited }, console, onPhase) };
+    };
+    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase, onConsole });
+    exitedOnceStarted(machine);
     if (machine.console) {
-      machine.console.log.onFirstByte((at) => onPhase('firstByte', at));
-      watch = new BootWatch(machine, machine.console, onPhase);
+      if (early?.console === machine.console) watch = early.watch;
+      else {
+        machine.console.log.onFirstByte((at) => onPhase('firstByte', at));
+        watch = new BootWatch(machine, machine.console, onPhase);
+      }
       await firstByte(machine, machine.console, () => boot.phases.firstByte !== undefined, ctx.timeouts.firstByteMs);
     }
     if (session.mode === 'own-tests') {
@@ -146,6 +158,8 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       onPhase(machine.endPhase, ended.atMs);
     }
     await lease?.release();
+    const { request, destroyed } = boot.phases;
+    if (request !== undefined && destroyed !== undefined) boot.instanceSeconds = Math.round(destroyed - request) / 1000;
     if (watch) {
       Object.assign(boot.guestClock, watch.guestClock);
       boot.kernelVersion = watch.kernelVersion;

@@ -63,7 +63,9 @@ interface Prepared {
 /** `harness run`: select, plan, boot, run, report. Returns the summary; the caller maps it to an exit code. */
 export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Reaper): Promise<RunSummary> {
   const cacheDir = resolve(flags.cache ?? '.cache');
-  const platforms = createPlatforms(flags.platform, { reaper, cacheDir, options: flags.platformOptions, env: process.env, slots: flags.slots });
+  const startedAt = new Date().toISOString();
+  const runId = startedAt.replace(/[:.]/g, '-');
+  const platforms = createPlatforms(flags.platform, { reaper, cacheDir, options: flags.platformOptions, env: process.env, slots: flags.slots, runId });
   const reporterNames = flags.reporter.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
   checkReporterNames(reporterNames);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
@@ -76,8 +78,6 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   bundled?.catch(() => undefined);
   const cases = await discoverCases(flags.cases);
   // Bad input fails before anything is built or booted; the folder of an earlier run is never mixed into.
-  const startedAt = new Date().toISOString();
-  const runId = startedAt.replace(/[:.]/g, '-');
   const outDir = resolve(flags.out ?? join('out', runId));
   await prepareOutDir(outDir, { force: flags.forceOut === true });
 

@@ -67,6 +67,13 @@ describe('HumanReporter, plain', () => {
     ]);
   });
 
+  it('prints the cloud instance-seconds of a run that used cloud instances', () => {
+    const boots = summary.boots.map((b, i) => (i < 2 ? { ...b, instanceSeconds: 60.5 } : b));
+    const cloud = run({ color: false, live: false }, { ...summary, boots }).split('\n');
+    expect(cloud[cloud.indexOf('wall time: 1m23s') + 1]).toBe('cloud: 121 instance-seconds over 2 instance(s)');
+    expect(lines.some((l) => l.startsWith('cloud:'))).toBe(false);
+  });
+
   it('details failures with their failed asserts, diagnostics and stderr tail', () => {
     const at = lines.lastIndexOf('FAIL qemu-arm64 hostname (1.2s): 1 of 2 failed: "uts > name is set"');
     expect(lines.slice(at + 1, at + 8)).toEqual([

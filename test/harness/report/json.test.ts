@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InternalError } from '../../../harness/model/errors.js';
-import { JsonReporter } from '../../../harness/report/json.js';
+import type { BootRecord } from '../../../harness/model/types.js';
+import { JsonReporter, type ResultsFile } from '../../../harness/report/json.js';
 import { info, summary } from './run-fixture.js';
 
 describe('JsonReporter', () => {
@@ -27,6 +28,18 @@ describe('JsonReporter', () => {
       skipped: [{ caseId: 'needs-s390x', reason: 'arch s390x not selected' }],
     });
     expect(await readdir(dir)).toEqual(['results.json']);
+  });
+
+  it('adds up the instance-seconds of cloud boots, and has no usage without them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'json-'));
+    const path = join(dir, 'results.json');
+    const reporter = new JsonReporter({ path });
+    reporter.onRunBegin(info);
+    const [first, second] = summary.boots as [BootRecord, BootRecord];
+    await reporter.onRunEnd({ ...summary, boots: [{ ...first, instanceSeconds: 312.25 }, { ...second, instanceSeconds: 100.1 }, ...summary.boots.slice(2)] });
+    const file = JSON.parse(await readFile(path, 'utf8')) as ResultsFile;
+    expect(file.usage).toEqual({ instances: 2, instanceSeconds: 412.4 });
+    expect(file.boots[0]!.instanceSeconds).toBe(312.25);
   });
 
   it('leaves what was there and no temporary behind when the rename fails', async () => {
