@@ -92,6 +92,8 @@ export interface StartOptions {
   payload: PayloadFile[];
   /** Rootfs archives for targets whose image does not carry them, by name. */
   rootfs: RootfsArchive[];
+  /** The session needs a real boot (a fresh-machine case, boot-time samples): no saved state may stand in. */
+  freshBoot: boolean;
   /** Stamps a phase only this platform can see (spawn, connect, power-on, firmware, …). */
   onPhase(phase: PhaseName, atMs: number): void;
   /**
@@ -189,6 +191,11 @@ export interface Machine {
   now(): number;
   /** Absent on a plain SSH host. */
   readonly console?: Console;
+  /**
+   * Started from a saved state of a guest that had booted to its shell (a QEMU snapshot): nothing
+   * boots, the console is silent until typed into, and the clock and entropy are the saved ones.
+   */
+  readonly resumed?: boolean;
   readonly power?: Power;
   readonly agent: AgentStart;
   readonly transfer: Transfer;

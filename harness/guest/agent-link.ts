@@ -9,6 +9,7 @@ import { FrameInbox } from './inbox.js';
 import { settlesWithin } from '../lifecycle/deadline.js';
 import { bootstrapShell, consoleLogin } from './bootstrap-shell.js';
 import { uploadFramed, type UploadTuning } from './framed-upload.js';
+import { PAYLOAD_TAR, payloadTar } from './payload-tar.js';
 import type { PayloadFile } from '../../platforms/platform.js';
 
 export const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
@@ -114,9 +115,10 @@ export class AgentLink {
     listen(console, 'console');
     if (channel) listen(channel, 'channel');
 
-    if (machine.agent.login) await consoleLogin(console, machine.agent.login, timeouts.readyMs);
-    await watch.ready(console, timeouts.readyMs);
-    await bootstrapShell(console, watch, timeouts.agentMs);
+    // A restored guest sits at the shell it was saved at: there is no boot, login or marker to wait for.
+    if (machine.agent.login && !machine.resumed) await consoleLogin(console, machine.agent.login, timeouts.readyMs);
+    if (!machine.resumed) await watch.ready(console, timeouts.readyMs);
+    await bootstrapShell(console, watch, timeouts.agentMs, machine.resumed === true);
     const args = agentArgs(machine, channel ? channel.locator : 'console');
     checkArgs(args);
     await console.write(`cat > ${AGENT_PATH} <<'${HEREDOC_END}'\n${AGENT_TEXT}${HEREDOC_END}\n`);
@@ -208,8 +210,16 @@ export class AgentLink {
 
   /** Puts files into the payload folder through the agent itself, chunk by checked chunk. */
   async put(files: PayloadFile[], tuning: UploadTuning): Promise<{ bytes: number; resends: number }> {
-    const deadline = this.machine.now() + this.timeouts.agentMs + files.reduce((n, f) => n + f.data.length, 0) / 1000;
-    return uploadFramed(files, this.commands, (what) => this.next(deadline, what), tuning, this.machine.id);
+    if (!files.length) return { bytes: 0, resends: 0 };
+    const archive: PayloadFile = { path: PAYLOAD_TAR, data: await payloadTar(files), mode: 0o600 };
+    const deadline = this.machine.now() + this.timeouts.agentMs + archive.data.length / 1000;
+    const sent = await uploadFramed([archive], this.commands, (what) => this.next(deadline, what), tuning, this.machine.id);
+    await this.commands.write(`unpack ${PAYLOAD_TAR}\n`);
+    const answer = await this.next(deadline, 'the case files to be unpacked');
+    if (answer.kind !== 'ack' || answer.payload.toString('utf8') !== 'unpacked') {
+      throw new InfraError(`the agent could not unpack the case files: ${answer.payload.toString('utf8').slice(0, 200)}`, { machine: this.machine.id });
+    }
+    return sent;
   }
 
   /** Asks the agent to end the session (power off, or exit and leave the host up) and waits for it. */

@@ -229,6 +229,14 @@ while read -r cmd a1 a2 a3 a4 <&4; do
 	case $cmd in
 	run) run_case "$a1" "$a2" "$a3" "$a4" ;;
 	put) put_file "$a1" "$a2" "$a3" "$a4" ;;
+	unpack)
+		if out=$(tar -xf "$PAYLOAD/$a1" -C "$PAYLOAD" 2>&1); then
+			rm -f "$PAYLOAD/$a1"
+			emit_text ack unpacked
+		else
+			emit_text nak "$out"
+		fi
+		;;
 	bye)
 		emit bye
 		case $BYE in

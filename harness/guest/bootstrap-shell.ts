@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BootWatch } from '../boot/boot-watch.js';
 import { TimeoutError } from '../model/errors.js';
 import type { Console, ConsoleLogin } from '../../platforms/platform.js';
@@ -44,9 +45,18 @@ export async function consoleLogin(console: Console, login: ConsoleLogin, timeou
  * Turns echo off before anything else is typed: an echoed line would otherwise fill the console log
  * with the agent's text. The marker is split by quotes so its echo never matches.
  */
-export async function bootstrapShell(console: Console, watch: BootWatch, timeoutMs: number): Promise<void> {
+export async function bootstrapShell(console: Console, watch: BootWatch, timeoutMs: number, resumed = false): Promise<void> {
   const seen = watch.waitForLine((line) => line.includes('harness-bootstrapped'), timeoutMs, 'the console shell to accept commands');
   // Empty prompts keep the heredoc that follows from filling the console log with "> ".
-  await console.write('stty -echo; dmesg -n 1; PS1= PS2=; echo harness-""bootstrapped\n');
+  await console.write(`stty -echo; dmesg -n 1; PS1= PS2=; ${resumed ? freshenRestored() : ''}echo harness-""bootstrapped\n`);
   await seen;
+}
+
+/**
+ * Every guest restored from one snapshot would share its clock and its random pool: each gets the
+ * host's time, and fresh bytes mixed into its pool (writing to /dev/urandom mixes, it never replaces).
+ */
+function freshenRestored(): string {
+  const seconds = Math.floor(Date.now() / 1000);
+  return `date -u -s @${seconds} >/dev/null 2>&1; printf %s ${randomBytes(64).toString('hex')} >/dev/urandom; `;
 }

@@ -16,7 +16,7 @@ export interface TargetFacts {
 export function toRunRecords(summary: RunSummary, startedAt: string, revision: string, targets: TargetFacts[]): RunRecord[] {
   return targets.flatMap((t) => {
     const boots = summary.boots
-      .filter((b) => b.platform === t.platform && b.image === t.imageName && b.outcome === 'ok')
+      .filter((b) => b.platform === t.platform && b.image === t.imageName && b.outcome === 'ok' && !b.resumed)
       .sort((a, b) => a.repeat - b.repeat || a.id.localeCompare(b.id));
     const platformResults = summary.results.filter((r) => r.platform === t.platform);
     // A platform whose every case was filtered out has nothing to remember.

@@ -183,6 +183,8 @@ export interface BootRecord {
   outcome: 'ok' | 'error';
   errorClass?: ErrorClass;
   reason?: string;
+  /** Started from a saved state instead of booting (a QEMU snapshot): its phases are no boot's. */
+  resumed?: boolean;
 }
 
 export interface SkippedCase {

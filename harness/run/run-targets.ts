@@ -90,6 +90,7 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
       stopped: options.stopped,
       signal: options.signal,
       secrets: options.secrets,
+      bootSamples: options.repeat > 1,
     };
     for (const outcome of await runWithInfraRetries(session, ctx, options.infraRetries)) {
       results.push(...outcome.results);

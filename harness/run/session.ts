@@ -30,6 +30,8 @@ export interface SessionContext {
   signal: AbortSignal;
   /** Credentials redacted from the case output files as they are written. */
   secrets: readonly string[];
+  /** The run collects boot-time samples (`--repeat`): every session boots for real. */
+  bootSamples: boolean;
 }
 
 export interface SessionResult {
@@ -99,15 +101,19 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       console.log.onFirstByte((at) => onPhase('firstByte', at));
       early = { console, watch: new BootWatch({ id: bootId, now, exited }, console, onPhase) };
     };
-    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase, onConsole });
+    // A fresh-machine case and boot-time samples need a real boot; a saved state may stand in otherwise.
+    const freshBoot = ctx.bootSamples || session.cases.some((c) => c.freshMachine);
+    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase, onConsole, freshBoot });
     exitedOnceStarted(machine);
+    if (machine.resumed) boot.resumed = true;
     if (machine.console) {
       if (early?.console === machine.console) watch = early.watch;
       else {
         machine.console.log.onFirstByte((at) => onPhase('firstByte', at));
         watch = new BootWatch(machine, machine.console, onPhase);
       }
-      await firstByte(machine, machine.console, () => boot.phases.firstByte !== undefined, ctx.timeouts.firstByteMs);
+      // A restored guest says nothing until it is typed into: there is no boot to hear from.
+      if (!machine.resumed) await firstByte(machine, machine.console, () => boot.phases.firstByte !== undefined, ctx.timeouts.firstByteMs);
     }
     if (session.mode === 'own-tests') {
       if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name} has no console to read the image's own TAP from`);

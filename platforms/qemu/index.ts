@@ -14,6 +14,8 @@ import { cachedProbe, type AccelChoice } from './accel.js';
 import { planBoot } from './boot-plan.js';
 import { chooseFirmware, missingFirmware } from './firmware.js';
 import { bootQemu } from './machine.js';
+import { SnapshotCache } from './snapshot.js';
+import type { BootPlan } from './boot-plan.js';
 import { QEMU_OPTIONS, qemuSettings, type QemuSettings } from './options.js';
 import { PROFILES } from './profiles.js';
 
@@ -76,6 +78,17 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
     return choice;
   };
   const login = settings.login;
+  const snapshots = new SnapshotCache(settings.snapshotCache ?? join(options.cacheDir, 'snapshots'));
+  const saving = new Set<string>();
+  /**
+   * A saved state stands in for a boot of the image alone: a kernel and initrd, nothing on disks
+   * (their writes are not in the state), a root shell on the console, and a session that needs no real boot.
+   */
+  const snapshotFor = async (image: KernelImage | DiskImage, plan: BootPlan, freshBoot: boolean) => {
+    if (!settings.snapshot || freshBoot || image.kind !== 'kernel' || plan.drives.length || !plan.kernel?.initrd || login.kind !== 'console' || login.user) return undefined;
+    const qemuVersionText = await qemuVersion(profile.binary);
+    return qemuVersionText === undefined ? undefined : { cache: snapshots, qemuVersion: qemuVersionText, saving };
+  };
 
   return {
     name,
@@ -114,7 +127,9 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
           const { accel } = await accelFor(image);
           const firmware = chooseFirmware(profile, image, settings.firmware);
           const plan = planBoot({ profile, image, firmware, disks: settings.disks, diskBus: settings.diskBus, payloadVia: options.payloadVia ?? 'initrd' });
+          const snapshot = await snapshotFor(image, plan, startOptions.freshBoot);
           return bootQemu({
+            ...(snapshot && { snapshot }),
             profile,
             accel,
             plan,

@@ -12,6 +12,8 @@ import type { AgentChannel, ConsoleLogin, Console, Machine, MachineEnd, StartOpt
 import { createBootFiles } from './boot-files.js';
 import type { BootPlan } from './boot-plan.js';
 import { describeExit } from './exit-reason.js';
+import { Qmp } from './qmp.js';
+import { READY_MARKER, SETTLE_MS, snapshotKey, type SnapshotCache } from './snapshot.js';
 import type { Network } from './network.js';
 import { appendPayload } from './payload.js';
 import { CHANNEL_PORT_NAME, qemuArgv, type Accel, type ArchProfile } from './profiles.js';
@@ -28,16 +30,21 @@ export interface QemuBootSpec {
   network: Network;
   /** A console that offers a login prompt instead of a root shell. */
   login?: ConsoleLogin;
+  /** Start from a saved state of this configuration, or save one at the ready marker (snapshot.ts). */
+  snapshot?: { cache: SnapshotCache; qemuVersion: string; saving: Set<string> };
 }
 
 /** Listeners on a stream of stamped chunks; a tiny fan-out shared by the console and the channel. */
 class StampedFanout {
   private readonly listeners = new Set<(chunk: Buffer, atMs: number) => void>();
+  /** When the last chunk came, for waiting until a stream falls quiet. */
+  lastAtMs = 0;
   on(listener: (chunk: Buffer, atMs: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
   emit(chunk: Buffer, atMs: number): void {
+    this.lastAtMs = atMs;
     for (const listener of this.listeners) listener(chunk, atMs);
   }
 }
@@ -73,9 +80,6 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
   try {
     const { plan } = spec;
     const kernel = plan.kernel;
-    const initrd = kernel?.initrd && options.payload.length && plan.payload === 'initrd'
-      ? await appendPayload(kernel.initrd, options.payload, plan.layout.payload, join(dir, 'initrd.img'))
-      : kernel?.initrd;
     const files = await createBootFiles(plan, dir);
     const channelSocket = spec.channel === 'virtio' ? join(dir, 'agent.sock') : undefined;
     let channelConnected: Promise<[Socket]> | undefined;
@@ -86,15 +90,24 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       await once(server, 'listening');
     }
 
-    const argv = qemuArgv(profile, {
-      accel: spec.accel,
-      ...(kernel && { kernel: { path: kernel.path, ...(initrd && { initrd }), cmdline: kernel.cmdline } }),
-      ...files,
-      network: spec.network,
-      memoryMiB: spec.memoryMiB,
-      smp: spec.smp,
-      channelSocket,
-    });
+    const argvWith = (initrd: string | undefined) =>
+      qemuArgv(profile, {
+        accel: spec.accel,
+        ...(kernel && { kernel: { path: kernel.path, ...(initrd && { initrd }), cmdline: kernel.cmdline } }),
+        ...files,
+        network: spec.network,
+        memoryMiB: spec.memoryMiB,
+        smp: spec.smp,
+        channelSocket,
+      });
+    // A snapshot is of the image alone, so its key is of the image's own initrd; its sessions get their case files through the agent.
+    const snapshot = spec.snapshot && kernel?.initrd ? await snapshotMode(spec.snapshot, argvWith(kernel.initrd), dir, [kernel.path, kernel.initrd]) : undefined;
+    const initrd = kernel?.initrd && options.payload.length && plan.payload === 'initrd' && !snapshot
+      ? await appendPayload(kernel.initrd, options.payload, plan.layout.payload, join(dir, 'initrd.img'))
+      : kernel?.initrd;
+    const argv = argvWith(initrd);
+    const qmpSocket = join(dir, 'qmp.sock');
+    if (snapshot) argv.push('-qmp', `unix:${qmpSocket},server=on,wait=off`, ...(snapshot.mode === 'restore' ? ['-incoming', 'defer'] : []));
     await writeFile(join(options.outDir, `${options.bootId}.qemu-argv.json`), JSON.stringify([profile.binary, ...argv], null, 1));
 
     const log = new ConsoleLog({ path: join(options.outDir, `${options.bootId}.console.log`) });
@@ -110,9 +123,24 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
 
     const consoleFanout = new StampedFanout();
     let failure: Error | undefined;
+    // The host's typing waits while a snapshot is made: what it typed must not be in the saved state.
+    let typing: Promise<void> = Promise.resolve();
+    let markerTail = '';
+    const saveAtMarker = snapshot?.mode === 'save' ? snapshot : undefined;
+    let saveArmed = false;
     proc.stdout!.on('data', (chunk: Buffer) => {
       if (failure) return;
       const at = now();
+      if (saveAtMarker && !saveArmed) {
+        markerTail = (markerTail + chunk.toString('latin1')).slice(-256);
+        if (markerTail.includes(READY_MARKER)) {
+          saveArmed = true;
+          // Armed before the core hears of the marker, so none of its typing gets in first.
+          typing = saveSnapshot(saveAtMarker, qmpSocket, () => consoleFanout.lastAtMs, now).catch((error: Error) => {
+            stderrTail += `\nsnapshot not saved: ${error.message}`;
+          });
+        }
+      }
       try {
         log.push(chunk, at);
       } catch (error) {
@@ -161,10 +189,22 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       });
       channel = { locator: `virtio:${CHANNEL_PORT_NAME}`, onData: (listener) => channelFanout.on(listener), write: (data) => writeTo(channelSocketReady, data) };
     }
+    if (snapshot?.mode === 'restore') {
+      try {
+        await restoreSnapshot(snapshot, qmpSocket);
+      } catch (error) {
+        // A state this QEMU cannot load is worth nothing: the next session boots and saves anew.
+        await snapshot.cache.forget(snapshot.key);
+        throw error;
+      }
+    }
     const consoleStream: Console = {
       log,
       onData: (listener) => consoleFanout.on(listener),
-      write: (data) => writeTo(proc.stdin!, data),
+      write: async (data) => {
+        await typing;
+        return writeTo(proc.stdin!, data);
+      },
     };
 
     let stopping: Promise<MachineEnd> | undefined;
@@ -173,8 +213,9 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       console: consoleStream,
       now,
       agent: { kind: 'typed', channel, ...(spec.login && { login: spec.login }) },
+      ...(snapshot?.mode === 'restore' && { resumed: true }),
       // A virtio port is no tty: its lines have no 4 KiB limit, so chunks can be as big as frames.
-      transfer: plan.payload === 'initrd' ? { kind: 'preloaded' } : { kind: 'agent', chunkBytes: channel ? 45_000 : 2048, window: 4 },
+      transfer: plan.payload === 'initrd' && !snapshot ? { kind: 'preloaded' } : { kind: 'agent', chunkBytes: channel ? 45_000 : 2048, window: 4 },
       layout: plan.layout,
       onBye: 'poweroff',
       endPhase: 'poweroff',
@@ -205,5 +246,52 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
     await cleanup();
     unregister();
     throw error;
+  }
+}
+
+type SnapshotMode = NonNullable<QemuBootSpec['snapshot']> & { key: string; mode: 'save' | 'restore' };
+
+/** Restore when this configuration has a state; save one when none is, and no other boot is saving it. */
+async function snapshotMode(config: NonNullable<QemuBootSpec['snapshot']>, argv: string[], dir: string, files: string[]): Promise<SnapshotMode | undefined> {
+  const key = await snapshotKey({ qemuVersion: config.qemuVersion, argv: argv.map((a) => a.replaceAll(dir, '<boot>')), files });
+  if (await config.cache.has(key)) return { ...config, key, mode: 'restore' };
+  if (config.saving.has(key)) return undefined;
+  config.saving.add(key);
+  return { ...config, key, mode: 'save' };
+}
+
+async function connectQmp(path: string): Promise<Qmp> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await Qmp.connect(path);
+    } catch (error) {
+      if (tries > 100) throw new InfraError(`cannot reach QEMU's monitor at ${path}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+async function restoreSnapshot(snapshot: SnapshotMode, socket: string): Promise<void> {
+  const qmp = await connectQmp(socket);
+  try {
+    await snapshot.cache.restore(qmp, snapshot.key);
+  } finally {
+    qmp.close();
+  }
+}
+
+/** At the ready marker: let the shell print its prompt, then save; the boot goes on as a session. */
+async function saveSnapshot(snapshot: SnapshotMode, socket: string, lastByteAt: () => number, now: () => number): Promise<void> {
+  try {
+    do await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    while (now() - lastByteAt() < SETTLE_MS);
+    const qmp = await connectQmp(socket);
+    try {
+      await snapshot.cache.save(qmp, snapshot.key);
+    } finally {
+      qmp.close();
+    }
+  } finally {
+    snapshot.saving.delete(snapshot.key);
   }
 }

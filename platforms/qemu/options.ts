@@ -29,6 +29,9 @@ export interface QemuSettings {
   publish: Forward[];
   firmware: FirmwareWish;
   login: Login;
+  /** Sessions may start from a saved state of the booted image (snapshot.ts). */
+  snapshot: boolean;
+  snapshotCache?: string;
 }
 
 export const QEMU_OPTIONS: PlatformOption[] = [
@@ -44,6 +47,8 @@ export const QEMU_OPTIONS: PlatformOption[] = [
   { flags: '--login-user <user>', description: 'QEMU: the user to log in as at a console login prompt or over SSH' },
   { flags: '--login-password-env <var>', description: 'QEMU: the environment variable holding the console login password (redacted from every report)' },
   { flags: '--identity <key>', description: 'QEMU: private key for --login ssh' },
+  { flags: '--no-snapshot', description: 'QEMU: boot every session instead of starting from a saved state of the booted image', default: true },
+  { flags: '--snapshot-cache <dir>', description: 'QEMU: where saved states of booted images are kept (default <cache>/snapshots)' },
 ];
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
@@ -133,5 +138,8 @@ export function qemuSettings(options: Readonly<Record<string, unknown>>, env: Re
     publish,
     firmware: choice(options['firmware'], '--firmware', ['auto', 'bios', 'uefi'], 'auto'),
     login: resolvedLogin,
+    // commander gives --no-snapshot as `snapshot: false`.
+    snapshot: options['snapshot'] !== false,
+    ...(typeof options['snapshotCache'] === 'string' && { snapshotCache: options['snapshotCache'] }),
   };
 }

@@ -148,6 +148,7 @@ export async function runFakeSession(
     rootfs: [],
     signal: new AbortController().signal,
     secrets: options.secrets ?? [],
+    bootSamples: false,
     outDir,
     reporter,
     timeouts: { ...SMALL_TIMEOUTS, ...options.timeouts },

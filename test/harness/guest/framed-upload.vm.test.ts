@@ -35,7 +35,9 @@ describe('framed upload through the real agent', () => {
     agent = localAgent();
     const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS);
     const result = await link.put(files, tuning);
-    expect(result).toEqual({ bytes: files.reduce((n, f) => n + f.data.length, 0), resends: 0 });
+    // One tar crosses the line: the files and a header each.
+    expect(result.resends).toBe(0);
+    expect(result.bytes).toBeGreaterThan(files.reduce((n, f) => n + f.data.length, 0));
     for (const f of files) {
       const path = join(agent.machine.layout.payload, f.path);
       expect(readFileSync(path)).toEqual(f.data);

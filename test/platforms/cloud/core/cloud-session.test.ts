@@ -23,6 +23,7 @@ describe('a session on a cloud platform', () => {
         stopped: () => undefined,
         signal: reaper.signal,
         secrets: [],
+        bootSamples: false,
       },
     );
     expect(results[0]).toMatchObject({ caseId: 'one', outcome: 'error' });
