@@ -5,7 +5,7 @@ import { usageMessage as usage } from '../../support/usage-error.js';
 describe('qemuSettings', () => {
   it('has defaults that boot the bundled images as before', () => {
     expect(qemuSettings({})).toEqual({
-      channel: 'virtio', cpus: 1, memoryMiB: 512, disks: [], diskBus: 'virtio-blk', networking: 'none', publish: [], firmware: 'auto', login: { kind: 'console' },
+      channel: 'virtio', cpus: 1, memoryMiB: 512, disks: [], diskBus: 'virtio-blk', networking: 'none', publish: [], firmware: 'auto', login: { kind: 'console' }, snapshot: true,
     });
   });
 
