@@ -10,7 +10,7 @@ import { InfraError } from '../../harness/model/errors.js';
 import type { Reaper } from '../../harness/lifecycle/reaper.js';
 import type { AgentChannel, Console, KernelImage, Machine, MachineEnd, StartOptions } from '../platform.js';
 import { describeExit } from './exit-reason.js';
-import { appendPayload } from './payload.js';
+import { appendPayload } from '../../harness/image/payload.js';
 import { CHANNEL_PORT_NAME, qemuArgv, withConsole, type Accel, type ArchProfile } from './profiles.js';
 
 /** Where the bundled images' init and the agent keep things; the payload lands in the initrd there. */
