@@ -9,7 +9,7 @@
 import type { ConsoleLog } from '../harness/console/console-log.js';
 import type { Fingerprint } from '../harness/metrics/types.js';
 import type { Reaper } from '../harness/lifecycle/reaper.js';
-import type { Arch, PhaseName, PlatformKind } from '../harness/model/types.js';
+import type { Arch, ErrorClass, PhaseName, PlatformKind, TransferRecord } from '../harness/model/types.js';
 
 export interface Capabilities {
   /** False when this platform cannot run anything here; `reason` says why. */
@@ -67,6 +67,8 @@ export interface StartOptions {
   rootfs: RootfsArchive[];
   /** Stamps a phase only this platform can see (spawn, connect, power-on, firmware, …). */
   onPhase(phase: PhaseName, atMs: number): void;
+  /** Records a file the platform moved before the kernel ran (a TFTP load), for the boot record. */
+  onTransfer?(transfer: TransferRecord): void;
 }
 
 /** A duplex byte stream whose bytes arrive stamped with ms since the machine started. */
@@ -179,15 +181,23 @@ export interface LeaseRequest {
   signal: AbortSignal;
 }
 
+/** How the session on a lease went, so a platform can take a target that keeps failing out of service. */
+export interface LeaseOutcome {
+  ok: boolean;
+  errorClass?: ErrorClass;
+  reason?: string;
+}
+
 /**
  * What limits parallelism, held for one session. Registered with the reaper before anything is
- * created; `release()` is idempotent and never throws (it kills, destroys or unlocks).
+ * created; `release()` is idempotent and never throws (it kills, destroys or unlocks). Without an
+ * outcome (the run was interrupted) the session says nothing about the target.
  */
 export interface Lease {
   /** What is held, for reports: "cpu slot", "host root@h", "board rpi4-1". */
   readonly what: string;
   start(image: Image, options: StartOptions): Promise<Machine>;
-  release(): Promise<void>;
+  release(outcome?: LeaseOutcome): Promise<void>;
 }
 
 export interface Platform {
@@ -202,6 +212,8 @@ export interface Platform {
   probe(image: Image): Promise<Capabilities>;
   /** Waits for capacity (a CPU slot, the host, a board) and holds it for one session. */
   lease(request: LeaseRequest): Promise<Lease>;
+  /** Values it knows that must never reach a report or the terminal (a console password). */
+  secrets?(): string[];
 }
 
 /** A `harness run` option that belongs to one platform kind, in commander's notation. */
@@ -222,6 +234,14 @@ export interface PlatformContext {
   shared<T>(key: string, make: () => T): T;
 }
 
+/** One target a factory manages, as an inventory shows it (`harness lab status`). */
+export interface InventoryEntry {
+  name: string;
+  state: 'free' | 'leased' | 'quarantined';
+  /** By whom and since when, or why it is out of service. */
+  detail: string;
+}
+
 export interface PlatformFactory {
   kind: PlatformKind;
   /** The name forms this factory takes, for help and errors. */
@@ -229,4 +249,6 @@ export interface PlatformFactory {
   options: PlatformOption[];
   /** The platforms one name makes, or undefined when the name is not this factory's. */
   create(name: string, context: PlatformContext): Platform[] | undefined;
+  /** The targets it manages and their state, for kinds that keep an inventory (a lab of boards). */
+  inventory?(options: Readonly<Record<string, unknown>>, cacheDir: string): Promise<InventoryEntry[]>;
 }

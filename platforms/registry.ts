@@ -3,12 +3,13 @@
  * new kind is one factory in this list and one folder under platforms/.
  */
 import { UsageError } from '../harness/model/errors.js';
-import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
+import type { InventoryEntry, Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
+import { boardFactory } from './board/index.js';
 import { qemuFactory } from './qemu/index.js';
 
-export type { PlatformContext, PlatformFactory, PlatformOption };
+export type { InventoryEntry, PlatformContext, PlatformFactory, PlatformOption };
 
-export const FACTORIES: readonly PlatformFactory[] = [qemuFactory];
+export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, boardFactory];
 
 export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);
@@ -38,4 +39,10 @@ export function createPlatforms(list: string, context: Omit<PlatformContext, 'sh
     for (const p of made) if (!platforms.has(p.name)) platforms.set(p.name, p);
   }
   return [...platforms.values()];
+}
+
+/** The inventory of every kind that keeps one (a lab of boards), by kind. */
+export async function inventories(options: Readonly<Record<string, unknown>>, cacheDir: string): Promise<{ kind: string; entries: InventoryEntry[] }[]> {
+  const kinds = FACTORIES.filter((f) => f.inventory);
+  return Promise.all(kinds.map(async (f) => ({ kind: f.kind, entries: await f.inventory!(options, cacheDir) })));
 }

@@ -6,6 +6,7 @@ import { buildBundled, repoRoot, setupHost } from './commands/fixtures.js';
 import { listCommand } from './commands/list.js';
 import { platformForms, platformOptions } from '../../platforms/registry.js';
 import { collectCommand } from './commands/collect.js';
+import { labHealth, labStatus } from './commands/lab.js';
 import { exportHistory, importHistory } from './commands/history.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { runCommand, type RunFlags, type Terminal } from './commands/run.js';
@@ -158,6 +159,26 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .action(async () => {
       await setupHost(parseArches('qemu'), cli.opts<{ cache: string }>().cache, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
+    });
+
+  const lab = cli.command('lab').description('the boards of a lab file: their leases and health');
+  lab
+    .command('status')
+    .description('every board: free, leased (by whom, since when) or quarantined (why)')
+    .requiredOption('--lab <file>', 'the lab file')
+    .action(async (opts: { lab: string }) => {
+      await labStatus(opts.lab, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
+      exit(EXIT.ok);
+    });
+  lab
+    .command('health <board>')
+    .description('boot a board and run one trivial case; a pass lifts its quarantine')
+    .requiredOption('--lab <file>', 'the lab file')
+    .option('-o, --out <dir>', 'output folder')
+    .option('--boot-timeout <seconds>', 'power-on to a ready shell', positiveInt)
+    .action(async (board: string, opts: { lab: string; out?: string; bootTimeout?: number }) => {
+      const summary = await labHealth(board, { ...opts, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
+      exit(summary.exitCode);
     });
 
   cli

@@ -23,8 +23,11 @@ export const IMPROVEMENT_COLOUR = '#1a7f37';
 export const PHASE_COLOURS: Readonly<Record<PhaseName, string>> = {
   spawn: '#6b7280',
   connect: '#8c8c8c',
+  powerOn: '#4b5563',
   firstByte: '#bab0ac',
   firmware: '#9c755f',
+  bootloader: '#c7a17a',
+  imagesLoaded: '#86bcb6',
   kernel: '#4e79a7',
   init: '#f28e2b',
   ready: '#59a14f',

@@ -27,8 +27,11 @@ export interface ImageSizes {
 export const PHASE_ORDER: readonly PhaseName[] = [
   'spawn',
   'connect',
+  'powerOn',
   'firstByte',
   'firmware',
+  'bootloader',
+  'imagesLoaded',
   'kernel',
   'init',
   'ready',

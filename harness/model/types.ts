@@ -135,8 +135,11 @@ export interface CaseResult {
 export type PhaseName =
   | 'spawn'
   | 'connect'
+  | 'powerOn'
   | 'firstByte'
   | 'firmware'
+  | 'bootloader'
+  | 'imagesLoaded'
   | 'kernel'
   | 'init'
   | 'ready'
@@ -173,6 +176,14 @@ export interface BootRecord {
   outcome: 'ok' | 'error';
   errorClass?: ErrorClass;
   reason?: string;
+  /** Files the platform moved before the kernel ran (a board's TFTP loads), with how long each took. */
+  transfers?: TransferRecord[];
+}
+
+export interface TransferRecord {
+  what: string;
+  bytes: number;
+  ms: number;
 }
 
 export interface SkippedCase {

@@ -87,7 +87,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     if (session.arch === 'unknown') throw new InternalError(`${ctx.platform.name}: a session was planned for a target of unknown arch`);
     const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name) : [];
     lease = await ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
-    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase });
+    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase, onTransfer: (t) => (boot.transfers ??= []).push(t) });
     if (machine.console) {
       machine.console.log.onFirstByte((at) => onPhase('firstByte', at));
       watch = new BootWatch(machine, machine.console, onPhase);
@@ -141,7 +141,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       const ended = await machine.end('session end');
       onPhase(machine.endPhase, ended.atMs);
     }
-    await lease?.release();
+    await lease?.release(ctx.stopped() ? undefined : { ok: boot.outcome === 'ok', errorClass: boot.errorClass, reason: boot.reason });
     if (watch) {
       Object.assign(boot.guestClock, watch.guestClock);
       boot.kernelVersion = watch.kernelVersion;

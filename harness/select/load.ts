@@ -3,15 +3,10 @@ import path from 'node:path';
 import { UsageError } from '../model/errors.js';
 import type { CaseDef } from '../model/types.js';
 import { checkCaseFile, NAME_PATTERN, NAME_RULE, type CaseFile } from './schema.js';
-import { parseLocatedYaml, type LocatedYaml } from './located-yaml.js';
+import { parseLocatedYaml, YamlFileErrors, type LocatedYaml } from './located-yaml.js';
 
 /** Every problem found in the case files, so a user can fix them all in one pass. */
-export class CaseFileErrors extends UsageError {
-  constructor(readonly problems: UsageError[]) {
-    const [first, ...rest] = problems;
-    super(first?.where ?? '', [first?.problem ?? 'no problems', ...rest.map((p) => p.message)].join('\n'));
-  }
-}
+export class CaseFileErrors extends YamlFileErrors {}
 
 /** Loads `<dir>/case.yaml`; the folder name is the case id. Throws CaseFileErrors listing every problem. */
 export async function loadCase(dir: string): Promise<CaseDef> {

@@ -10,6 +10,14 @@ export interface SchemaIssue {
   atKey?: boolean;
 }
 
+/** Every problem of one or more files, each `file:line:col: field: problem`, first one first. */
+export class YamlFileErrors extends UsageError {
+  constructor(readonly problems: UsageError[]) {
+    const [first, ...rest] = problems;
+    super(first?.where ?? '', [first?.problem ?? 'no problems', ...rest.map((p) => p.message)].join('\n'));
+  }
+}
+
 export type Checked<T> = { ok: true; value: T } | { ok: false; issues: SchemaIssue[] };
 
 export interface LocatedYaml<T> {

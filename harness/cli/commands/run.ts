@@ -90,7 +90,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
   }));
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
-  const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env)))];
+  const secrets = [...secretsFrom(process.env), ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env))), ...platforms.flatMap((p) => p.secrets?.() ?? [])];
   const redact = redactor(secrets);
   const reporters = createReporters(reporterNames, {
     outDir,
