@@ -18,7 +18,7 @@ const duration = z
   });
 
 /** A program and its arguments, never a shell string: no word of it is split or expanded. */
-const argv = z.array(z.string().min(1), { errorMap: () => ({ message: 'expected a list: the program, then its arguments' }) }).min(1);
+const argv = z.array(z.string().min(1)).min(1);
 
 const baud = z.number().int().positive().default(115200);
 /** What lines wait after each newline we send, for a UART whose far end reads slowly. */

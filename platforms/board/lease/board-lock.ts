@@ -3,6 +3,7 @@ import { link, mkdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } fro
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../../../harness/model/errors.js';
+import { REAL_CLOCK } from '../serial/wire.js';
 
 /** What a lease file says: who holds the board, since when, and when it last said it still does. */
 export interface LeaseRecord {
@@ -56,11 +57,6 @@ export function expiry(record: LeaseRecord, nowMs: number, expiryMs: number, hos
 }
 
 const sameHolder = (a: LeaseRecord | undefined, b: LeaseRecord) => a !== undefined && a.pid === b.pid && a.host === b.host && a.since === b.since;
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 /** Breaking a stale lease is one process's job at a time; a breaker that died leaves this behind. */
 const BREAK_LOCK_STALE_MS = 10_000;
@@ -111,7 +107,7 @@ export class BoardLock {
         told = true;
         onWait?.(holder);
       }
-      await sleep(options.pollMs ?? 500, signal);
+      await REAL_CLOCK.sleep(options.pollMs ?? 500, signal);
     }
   }
 
