@@ -33,7 +33,8 @@ function runProgram(argv: string[], cwd: string, timeoutMs: number, what: string
       clearTimeout(timer);
       if (code === 0) return resolve();
       const how = signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : signal ? `was killed by ${signal}` : `exited ${code}`;
-      const said = stderr.trim().split('\n').pop();
+      // The last lines: a runtime's stack trace ends with its version, not with the reason.
+      const said = stderr.trim().split('\n').slice(-3).join(' | ');
       reject(new InfraError(`${what}: ${program} ${how}${said ? `: ${said}` : ''}`));
     });
   });
