@@ -20,6 +20,8 @@ export interface Relay {
   port: number;
   /** Bytes carried each way so far. */
   carried: { toHost: number; toBoard: number };
+  /** Garbles from now on (or stops garbling), as a UART set to another rate and back. */
+  garble: boolean;
   /** Ends the current connection as an unplugged cable would, leaving the server up. */
   unplug(): void;
   stop(): Promise<void>;
@@ -103,7 +105,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         socket.end(`Device open failure: ${error.message}\r\n`);
         return;
       }
-      const mangle = options.garble ? garbled : (b: Buffer) => b;
+      const mangle = (b: Buffer) => (relay.garble ? garbled(b) : b);
       const toHost = new Pacer(options.bytesPerSecond, (b) => {
         carried.toHost += b.length;
         socket.write(mangle(b));
@@ -124,13 +126,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('the relay has no TCP port');
-  return {
+  const relay: Relay = {
     port: address.port,
     carried,
+    garble: options.garble ?? false,
     unplug: drop,
     stop: async () => {
       drop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return relay;
 }
