@@ -67,8 +67,10 @@ export function createBoardPlatform(options: BoardPlatformOptions): Platform {
     async lease(request: LeaseRequest): Promise<Lease> {
       const giveBack = await options.slot.acquire(request.signal);
       let lock: BoardLock;
+      let resolveLost!: (reason: string) => void;
+      const lost = new Promise<string>((resolve) => (resolveLost = resolve));
       try {
-        lock = await BoardLock.acquire({ stateDir: lab.stateDir, board: board.name, expiryMs: lab['lease-expiry'], heartbeatMs: lab.heartbeat }, request.signal);
+        lock = await BoardLock.acquire({ stateDir: lab.stateDir, board: board.name, expiryMs: lab['lease-expiry'], heartbeatMs: lab.heartbeat, onLost: resolveLost }, request.signal);
       } catch (error) {
         giveBack();
         throw error;
@@ -88,6 +90,7 @@ export function createBoardPlatform(options: BoardPlatformOptions): Platform {
             login: login(),
             clock: REAL_CLOCK,
             openWire: () => openWire(board.serial),
+            leaseLost: lost,
             onFirmware: (version) => {
               if (version) void readHealth(lab.stateDir, board.name).then((h) => writeHealth(lab.stateDir, board.name, { ...h, uboot: version })).catch(() => undefined);
             },

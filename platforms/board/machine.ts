@@ -14,8 +14,12 @@ import { boardBootargs } from './uboot/uboot-commands.js';
 const GUEST_LAYOUT = { state: '/run/harness', payload: '/harness', containers: '/containers' } as const;
 /** A UART that appears with the board's power (a USB adapter on the board, an emulated board's pty). */
 const UART_APPEARS_MS = 20_000;
-/** Chunks through the agent over one UART: lines under a tty's 4 KiB canonical limit. */
-export const UART_TRANSFER: Transfer = { kind: 'agent', chunkBytes: 2048, window: 4 };
+/**
+ * Chunks through the agent over one UART: 3000 bytes make a 4016-byte line, just under a tty's
+ * 4095-byte canonical limit, so each chunk's fixed cost in the agent (a few processes) is spread
+ * over as many bytes as a line can carry.
+ */
+export const UART_TRANSFER: Transfer = { kind: 'agent', chunkBytes: 3000, window: 4 };
 
 export interface BoardBootSpec {
   board: BoardSpec;
@@ -28,6 +32,8 @@ export interface BoardBootSpec {
   login?: ConsoleLogin;
   clock: Clock;
   openWire(): Promise<Wire>;
+  /** Resolves when another process took the board's lease (ours expired): the board is no longer ours. */
+  leaseLost: Promise<string>;
   /** The firmware's version from its banner, to keep for the next probe's fingerprint. */
   onFirmware(version: string | undefined): void;
 }
@@ -46,6 +52,7 @@ export async function bootBoard(spec: BoardBootSpec): Promise<Machine> {
   let wire: Wire | undefined;
   const notes: string[] = [];
   let end: MachineEnd | undefined;
+  let leaseGone = false;
   let resolveExited!: (end: MachineEnd) => void;
   const exited = new Promise<MachineEnd>((resolve) => (resolveExited = resolve));
   const finish = (how: Omit<MachineEnd, 'atMs'>) => {
@@ -63,7 +70,7 @@ export async function bootBoard(spec: BoardBootSpec): Promise<Machine> {
   const stop = (reason: string): Promise<MachineEnd> => {
     stopping ??= (async () => {
       finish({ clean: true, detail: `ended: ${reason}` });
-      await power.off().catch((error: Error) => notes.push(error.message));
+      if (!leaseGone) await power.off().catch((error: Error) => notes.push(error.message));
       await wire?.close();
       try {
         log?.close();
@@ -81,6 +88,11 @@ export async function bootBoard(spec: BoardBootSpec): Promise<Machine> {
   };
   const unregister = reaper.add(`board ${board.name} ${options.bootId}`, async () => {
     await stop('reaped');
+  });
+  void spec.leaseLost.then((reason) => {
+    // Its power is no longer ours to cut: another run holds the board now.
+    leaseGone = true;
+    finish({ clean: false, detail: reason, failure: new InfraError(`${board.name}: its lease was lost: ${reason}`, { machine: options.bootId }) });
   });
 
   try {
