@@ -162,8 +162,13 @@ export interface Machine {
   readonly agent: AgentStart;
   readonly transfer: Transfer;
   readonly layout: GuestLayout;
-  /** What the agent does on `bye`: power the target off, or exit and leave it up. */
-  readonly onBye: 'poweroff' | 'exit';
+  /**
+   * What the agent does on `bye`: power the target off (and the core waits until it stopped), exit and
+   * leave it up, or `halt`: power off as far as the target's kernel can, while the platform cuts the
+   * power itself in `end()` (a board halts but stays powered, and its last console bytes may not come),
+   * so nobody waits for the machine to stop by itself.
+   */
+  readonly onBye: 'poweroff' | 'exit' | 'halt';
   /** The phase the core stamps when the machine is gone: `poweroff`, or `disconnect` for a host that stays up. */
   readonly endPhase: PhaseName;
   /** Resolves when the machine stops by itself (guest poweroff, crash, connection lost). */

@@ -78,24 +78,18 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       const summary = await runCommand({ ...opts, reporter, platformOptions, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
       exit(summary.exitCode);
     });
-  // Each platform kind brings its own options; the core only passes them on.
   const platformKeys = new Set<string>();
-  for (const option of platformOptions()) {
-    const added = run.createOption(option.flags, option.description);
-    if (option.default !== undefined) added.default(option.default);
-    run.addOption(added);
-    platformKeys.add(added.attributeName());
-  }
 
-  cli
+  const list = cli
     .command('list')
     .description('list the cases a run would select, and why the others are left out')
     .option('-p, --platform <names>', platformHelp, 'qemu')
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
-    .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string }) => {
-      await listCommand(opts, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
+    .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string } & Record<string, unknown>) => {
+      const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
+      await listCommand({ ...opts, platformOptions }, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
 
@@ -160,6 +154,16 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       await setupHost(parseArches('qemu'), cli.opts<{ cache: string }>().cache, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
+
+  // Each platform kind brings its own options (`--channel` is QEMU's, `--lab` the boards'); the core only passes them on.
+  for (const command of [run, list]) {
+    for (const option of platformOptions()) {
+      const added = command.createOption(option.flags, option.description);
+      if (option.default !== undefined) added.default(option.default);
+      command.addOption(added);
+      platformKeys.add(added.attributeName());
+    }
+  }
 
   const lab = cli.command('lab').description('the boards of a lab file: their leases and health');
   lab

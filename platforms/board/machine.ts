@@ -12,6 +12,8 @@ import { boardBootargs } from './uboot/uboot-commands.js';
 
 /** Where the bundled images' init and the agent keep things, as on QEMU. */
 const GUEST_LAYOUT = { state: '/run/harness', payload: '/harness', containers: '/containers' } as const;
+/** After `bye`, the time a board's kernel gets to halt before its power is cut. */
+const HALT_GRACE_MS = 2000;
 /** A UART that appears with the board's power (a USB adapter on the board, an emulated board's pty). */
 const UART_APPEARS_MS = 20_000;
 /**
@@ -67,8 +69,10 @@ export async function bootBoard(spec: BoardBootSpec): Promise<Machine> {
 
   let log: { close(): void } | undefined;
   let stopping: Promise<MachineEnd> | undefined;
-  const stop = (reason: string): Promise<MachineEnd> => {
+  const stop = (reason: string, graceMs = 0): Promise<MachineEnd> => {
     stopping ??= (async () => {
+      // A halting kernel gets a moment to sync and say its last words before the power goes.
+      if (graceMs > 0) await Promise.race([exited, clock.sleep(graceMs)]);
       finish({ clean: true, detail: `ended: ${reason}` });
       if (!leaseGone) await power.off().catch((error: Error) => notes.push(error.message));
       await wire?.close();
@@ -165,11 +169,11 @@ export async function bootBoard(spec: BoardBootSpec): Promise<Machine> {
       agent: { kind: 'typed', login: spec.login },
       transfer: payloadInInitrd ? { kind: 'preloaded' } : UART_TRANSFER,
       layout: GUEST_LAYOUT,
-      onBye: 'poweroff',
+      onBye: 'halt',
       endPhase: 'poweroff',
       exited,
       diagnostics: () => notes.join('\n'),
-      end: (reason: string) => stop(reason),
+      end: (reason: string, graceMs = HALT_GRACE_MS) => stop(reason, graceMs),
     };
   } catch (error) {
     await stop('failed to start');

@@ -34,7 +34,7 @@ describe('board factory', () => {
     expect(caps).toMatchObject({ available: false, reason: expect.stringMatching(/quarantined since 2026-01-01.*harness lab health odroid/) });
     const [healthCheck] = make('board:odroid', { lab, healthCheck: true });
     expect((await healthCheck!.probe({ kind: 'host', name: 'host' })).available).toBe(true);
-    const [{ entries }] = (await inventories({ lab }, dir)) as [{ entries: { name: string; state: string }[] }];
+    const entries = (await inventories({ lab }, dir))[0]!.entries;
     expect(entries.map((e) => [e.name, e.state])).toEqual([['pi-1', 'free'], ['pi-2', 'free'], ['odroid', 'quarantined']]);
   });
 
