@@ -58,6 +58,10 @@ export function boardConsole(wire: Wire, options: BoardConsoleOptions): Console 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    write: (data) => writer.write(data),
+    // A wire that went away fails the write as the infrastructure fault it is, naming the UART.
+    write: (data) =>
+      writer.write(data).catch((error: Error) => {
+        throw new InfraError(`${options.board}: cannot write to the UART (${wire.name}): ${error.message}`, { machine: options.board, cause: error });
+      }),
   };
 }

@@ -114,4 +114,19 @@ describe('the emulated board', () => {
       await relay.stop();
     }
   });
+
+  it('lets two harness processes share one board one after the other, never at once', async () => {
+    const lab = writeLab([{ name: 'vm-raw' }]);
+    const [a, b] = [out('share-a'), out('share-b')];
+    const args = (dir: string) => ['run', '--platform', 'board:vm-raw', '--lab', lab.file, '--grep', '^uname-arch$', '--out', dir, '--no-history'];
+    const runs = await Promise.all([harness(args(a)), harness(args(b))]);
+    for (const run of runs) expect(run.exitCode, run.all).toBe(0);
+    const spans = [a, b].map((dir) => {
+      const boot = readResults(dir).results[0]!;
+      return [Date.parse(boot.startedAt), Date.parse(boot.startedAt) + boot.durationMs] as const;
+    });
+    const [first, second] = spans.sort((x, y) => x[0] - y[0]);
+    // The second run's case began after the first one's board was given back.
+    expect(second![0]).toBeGreaterThan(first![1]);
+  });
 });
