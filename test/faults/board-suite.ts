@@ -4,8 +4,7 @@
  * from outside as suite.ts judges QEMU's: the class the harness gave (DESIGN.md §7), what it left
  * running or in the TFTP folder (orphans), and which results it failed to keep (lost).
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -137,7 +136,8 @@ export const BOARD_FAULTS: readonly BoardFaultSpec[] = [
     expected: 'infra, exit 3',
     // The harness puts the images where the lab says; the board's TFTP server serves another folder.
     board: () => {
-      const served = mkdtempSync(join(tmpdir(), 'harness-other-tftp-'));
+      const served = join(boardDir('fault-tftp-missing'), 'other-tftp');
+      mkdirSync(served, { recursive: true });
       return { power: { driver: 'command', on: boardPower('fault-tftp-missing', served, 'on'), off: boardPower('fault-tftp-missing', '', 'off') } };
     },
     act: async (ctx) => plain(await run(ctx, ['quick']), 'quick'),
