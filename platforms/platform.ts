@@ -9,7 +9,7 @@
 import type { ConsoleLog } from '../harness/console/console-log.js';
 import type { Fingerprint } from '../harness/metrics/types.js';
 import type { Reaper } from '../harness/lifecycle/reaper.js';
-import type { Arch, PhaseName, PlatformKind } from '../harness/model/types.js';
+import type { Arch, ErrorClass, PhaseName, PlatformKind, TransferRecord } from '../harness/model/types.js';
 
 export interface Capabilities {
   /** False when this platform cannot run anything here; `reason` says why. */
@@ -102,6 +102,8 @@ export interface StartOptions {
    * from its first line. `now` is the clock its bytes are stamped with.
    */
   onConsole?(console: Console, now: () => number): void;
+  /** Records a file the platform moved before the kernel ran (a TFTP load), for the boot record. */
+  onTransfer?(transfer: TransferRecord): void;
 }
 
 /** A duplex byte stream whose bytes arrive stamped with ms since the machine started. */
@@ -200,8 +202,13 @@ export interface Machine {
   readonly agent: AgentStart;
   readonly transfer: Transfer;
   readonly layout: GuestLayout;
-  /** What the agent does on `bye`: power the target off, or exit and leave it up. */
-  readonly onBye: 'poweroff' | 'exit';
+  /**
+   * What the agent does on `bye`: power the target off (and the core waits until it stopped), exit and
+   * leave it up, or `halt`: power off as far as the target's kernel can, while the platform cuts the
+   * power itself in `end()` (a board halts but stays powered, and its last console bytes may not come),
+   * so nobody waits for the machine to stop by itself.
+   */
+  readonly onBye: 'poweroff' | 'exit' | 'halt';
   /** The phase the core stamps when the machine is gone: `poweroff`, or `disconnect` for a host that stays up. */
   readonly endPhase: PhaseName;
   /** Resolves when the machine stops by itself (guest poweroff, crash, connection lost). */
@@ -219,15 +226,23 @@ export interface LeaseRequest {
   signal: AbortSignal;
 }
 
+/** How the session on a lease went, so a platform can take a target that keeps failing out of service. */
+export interface LeaseOutcome {
+  ok: boolean;
+  errorClass?: ErrorClass;
+  reason?: string;
+}
+
 /**
  * What limits parallelism, held for one session. Registered with the reaper before anything is
- * created; `release()` is idempotent and never throws (it kills, destroys or unlocks).
+ * created; `release()` is idempotent and never throws (it kills, destroys or unlocks). Without an
+ * outcome (the run was interrupted) the session says nothing about the target.
  */
 export interface Lease {
   /** What is held, for reports: "cpu slot", "host root@h", "board rpi4-1". */
   readonly what: string;
   start(image: Image, options: StartOptions): Promise<Machine>;
-  release(): Promise<void>;
+  release(outcome?: LeaseOutcome): Promise<void>;
 }
 
 export interface Platform {
@@ -238,12 +253,12 @@ export interface Platform {
   readonly arch?: Arch;
   /** What it runs: an image it boots (kernel or disk, as its probe accepts), or the host as it is. */
   readonly runs: 'kernel' | 'host';
-  /** Values it was given that no report, log or terminal line may show (a login password). */
-  readonly secrets?: readonly string[];
   /** Can it run here, on which arch, and what makes its results comparable. Cheap after the first call. */
   probe(image: Image): Promise<Capabilities>;
   /** Waits for capacity (a CPU slot, the host, a board) and holds it for one session. */
   lease(request: LeaseRequest): Promise<Lease>;
+  /** Values it knows that must never reach a report or the terminal (a console password). */
+  secrets?(): string[];
 }
 
 /** A `harness run` option that belongs to one platform kind, in commander's notation. */
@@ -270,6 +285,14 @@ export interface PlatformContext {
   runId?: string;
 }
 
+/** One target a factory manages, as an inventory shows it (`harness lab status`). */
+export interface InventoryEntry {
+  name: string;
+  state: 'free' | 'leased' | 'quarantined';
+  /** By whom and since when, or why it is out of service. */
+  detail: string;
+}
+
 export interface PlatformFactory {
   kind: PlatformKind;
   /** The name forms this factory takes, for help and errors. */
@@ -277,4 +300,6 @@ export interface PlatformFactory {
   options: PlatformOption[];
   /** The platforms one name makes, or undefined when the name is not this factory's. */
   create(name: string, context: PlatformContext): Platform[] | undefined;
+  /** The targets it manages and their state, for kinds that keep an inventory (a lab of boards). */
+  inventory?(options: Readonly<Record<string, unknown>>, cacheDir: string): Promise<InventoryEntry[]>;
 }

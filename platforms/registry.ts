@@ -3,15 +3,16 @@
  * new kind is one factory in this list and one folder under platforms/.
  */
 import { UsageError } from '../harness/model/errors.js';
-import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
+import type { InventoryEntry, Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
+import { boardFactory } from './board/index.js';
 import { qemuFactory } from './qemu/index.js';
 import { sshFactory } from './ssh/index.js';
 import { cloudFactories } from './cloud/index.js';
 
-export type { PlatformContext, PlatformFactory, PlatformOption };
+export type { InventoryEntry, PlatformContext, PlatformFactory, PlatformOption };
 export { CLOUD_GC_OPTIONS, CLOUD_UPLOAD_OPTIONS, cloudCommands } from './cloud/index.js';
 
-export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, sshFactory, ...cloudFactories()];
+export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, sshFactory, boardFactory, ...cloudFactories()];
 
 export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);
@@ -43,4 +44,10 @@ export function createPlatforms(list: string, context: Omit<PlatformContext, 'sh
     for (const p of made) if (!platforms.has(p.name)) platforms.set(p.name, p);
   }
   return [...platforms.values()];
+}
+
+/** The inventory of every kind that keeps one (a lab of boards), by kind. */
+export async function inventories(options: Readonly<Record<string, unknown>>, cacheDir: string): Promise<{ kind: string; entries: InventoryEntry[] }[]> {
+  const kinds = FACTORIES.filter((f) => f.inventory);
+  return Promise.all(kinds.map(async (f) => ({ kind: f.kind, entries: await f.inventory!(options, cacheDir) })));
 }

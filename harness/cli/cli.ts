@@ -90,28 +90,19 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       const summary = await runCommand({ ...opts, reporter, platformOptions, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
       exit(summary.exitCode);
     });
-  // Each platform kind brings its own options; the core only passes them on.
   const platformKeys = new Set<string>();
-  // Kinds may share an option (--identity serves SSH hosts and QEMU guests reached over SSH): once each.
-  for (const option of platformOptions()) {
-    const added = run.createOption(option.flags, option.description);
-    if (platformKeys.has(added.attributeName())) continue;
-    if (option.repeatable) added.argParser(collect).default([]);
-    else if (option.default !== undefined) added.default(option.default);
-    run.addOption(added);
-    platformKeys.add(added.attributeName());
-  }
 
-  cli
+  const list = cli
     .command('list')
     .description('list the cases a run would select, and why the others are left out')
     .option('-p, --platform <names>', platformHelp, 'qemu')
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
-    .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string }) => {
+    .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string } & Record<string, unknown>) => {
       const { listCommand } = await import('./commands/list.js');
-      await listCommand(opts, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
+      const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
+      await listCommand({ ...opts, platformOptions }, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
 
@@ -193,6 +184,43 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       const { setupHost } = await import('./commands/fixtures.js');
       await setupHost(parseArches('qemu'), cli.opts<{ cache: string }>().cache, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
+    });
+
+  // Each platform kind brings its own options (`--channel` is QEMU's, `--lab` the boards'); the core only passes them on.
+  // Kinds may share an option (--identity serves SSH hosts and QEMU guests reached over SSH): once each.
+  for (const command of [run, list]) {
+    const added = new Set<string>();
+    for (const option of platformOptions()) {
+      const created = command.createOption(option.flags, option.description);
+      if (added.has(created.attributeName())) continue;
+      if (option.repeatable) created.argParser(collect).default([]);
+      else if (option.default !== undefined) created.default(option.default);
+      command.addOption(created);
+      added.add(created.attributeName());
+      platformKeys.add(created.attributeName());
+    }
+  }
+
+  const lab = cli.command('lab').description('the boards of a lab file: their leases and health');
+  lab
+    .command('status')
+    .description('every board: free, leased (by whom, since when) or quarantined (why)')
+    .requiredOption('--lab <file>', 'the lab file')
+    .action(async (opts: { lab: string }) => {
+      const { labStatus } = await import('./commands/lab.js');
+      await labStatus(opts.lab, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
+      exit(EXIT.ok);
+    });
+  lab
+    .command('health <board>')
+    .description('boot a board and run one trivial case; a pass lifts its quarantine')
+    .requiredOption('--lab <file>', 'the lab file')
+    .option('-o, --out <dir>', 'output folder')
+    .option('--boot-timeout <seconds>', 'power-on to a ready shell', positiveInt)
+    .action(async (board: string, opts: { lab: string; out?: string; bootTimeout?: number }) => {
+      const { labHealth } = await import('./commands/lab.js');
+      const summary = await labHealth(board, { ...opts, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
+      exit(summary.exitCode);
     });
 
   addCloudCommands(cli, exit, (t: string) => process.stdout.write(t));

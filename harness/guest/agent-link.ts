@@ -54,7 +54,8 @@ export interface LinkTimeouts {
 /** The agent's arguments: where things are on this target, how frames travel, what `bye` does. Never the nonce. */
 function agentArgs(machine: Machine, chan: string): string[] {
   const { layout } = machine;
-  return [`chan=${chan}`, `bye=${machine.onBye}`, `state=${layout.state}`, `payload=${layout.payload}`, `containers=${layout.containers}`, ...(layout.applets ? [`applets=${layout.applets}`] : [])];
+  // The agent knows poweroff and exit; halting is powering off without the host waiting for it.
+  return [`chan=${chan}`, `bye=${machine.onBye === 'exit' ? 'exit' : 'poweroff'}`, `state=${layout.state}`, `payload=${layout.payload}`, `containers=${layout.containers}`, ...(layout.applets ? [`applets=${layout.applets}`] : [])];
 }
 
 /** The host's words come in before the agent's: an argument with a space would split in the guest. */

@@ -36,8 +36,10 @@ export async function uploadFramed(
   let resends = 0;
   for (const file of files) {
     const chunks: string[] = [];
-    for (let at = 0; at < file.data.length; at += tuning.chunkBytes) {
-      const b64 = file.data.subarray(at, at + tuning.chunkBytes).toString('base64');
+    // Whole base64 quanta per chunk: the agent may decode the chunks joined, and padding inside would end that.
+    const step = Math.max(3, tuning.chunkBytes - (tuning.chunkBytes % 3));
+    for (let at = 0; at < file.data.length; at += step) {
+      const b64 = file.data.subarray(at, at + step).toString('base64');
       chunks.push(`${b64} ${crc32(b64).toString(16).padStart(8, '0')}`);
     }
     await commands.write(`put ${file.path} ${(file.mode & 0o777).toString(8)} ${file.data.length} ${chunks.length}\n`);

@@ -23,11 +23,13 @@ export const IMPROVEMENT_COLOUR = '#1a7f37';
 export const PHASE_COLOURS: Readonly<Record<PhaseName, string>> = {
   spawn: '#6b7280',
   connect: '#8c8c8c',
+  powerOn: '#4b5563',
   request: '#a0cbe8',
   running: '#86bcb6',
   firstByte: '#bab0ac',
   firmware: '#9c755f',
   bootloader: '#ff9da7',
+  imagesLoaded: '#c7a17a',
   kernel: '#4e79a7',
   init: '#f28e2b',
   sshReady: '#8cd17d',

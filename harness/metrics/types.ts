@@ -27,11 +27,13 @@ export interface ImageSizes {
 export const PHASE_ORDER: readonly PhaseName[] = [
   'spawn',
   'connect',
+  'powerOn',
   'request',
   'running',
   'firstByte',
   'firmware',
   'bootloader',
+  'imagesLoaded',
   'kernel',
   'init',
   'sshReady',

@@ -135,12 +135,14 @@ export interface CaseResult {
 export type PhaseName =
   | 'spawn'
   | 'connect'
+  | 'powerOn'
   /** A cloud instance was asked for, and the provider says it runs. */
   | 'request'
   | 'running'
   | 'firstByte'
   | 'firmware'
   | 'bootloader'
+  | 'imagesLoaded'
   | 'kernel'
   | 'init'
   /** The target's SSH server answered with a host key the harness trusts. */
@@ -185,6 +187,14 @@ export interface BootRecord {
   reason?: string;
   /** Started from a saved state instead of booting (a QEMU snapshot): its phases are no boot's. */
   resumed?: boolean;
+  /** Files the platform moved before the kernel ran (a board's TFTP loads), with how long each took. */
+  transfers?: TransferRecord[];
+}
+
+export interface TransferRecord {
+  what: string;
+  bytes: number;
+  ms: number;
 }
 
 export interface SkippedCase {

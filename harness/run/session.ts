@@ -103,7 +103,16 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     };
     // A fresh-machine case and boot-time samples need a real boot; a saved state may stand in otherwise.
     const freshBoot = ctx.bootSamples || session.cases.some((c) => c.freshMachine);
-    machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase, onConsole, freshBoot });
+    machine = await lease.start(ctx.image, {
+      bootId,
+      outDir: dir,
+      payload,
+      rootfs: ctx.rootfs,
+      onPhase,
+      onConsole,
+      freshBoot,
+      onTransfer: (t) => (boot.transfers ??= []).push(t),
+    });
     exitedOnceStarted(machine);
     if (machine.resumed) boot.resumed = true;
     if (machine.console) {
@@ -163,7 +172,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       const ended = await machine.end('session end');
       onPhase(machine.endPhase, ended.atMs);
     }
-    await lease?.release();
+    await lease?.release(ctx.stopped() ? undefined : { ok: boot.outcome === 'ok', errorClass: boot.errorClass, reason: boot.reason });
     const { request, destroyed } = boot.phases;
     if (request !== undefined && destroyed !== undefined) boot.instanceSeconds = Math.round(destroyed - request) / 1000;
     if (watch) {

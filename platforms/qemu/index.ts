@@ -95,7 +95,7 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
     kind: 'qemu',
     arch,
     runs: 'kernel',
-    ...(login.kind === 'console' && login.password && { secrets: [login.password] }),
+    secrets: () => (login.kind === 'console' && login.password ? [login.password] : []),
     async probe(given: Image): Promise<Capabilities> {
       const image = bootable(given, name);
       const qemu = await qemuVersion(profile.binary);

@@ -15,7 +15,7 @@ import { describeExit } from './exit-reason.js';
 import { Qmp } from './qmp.js';
 import { READY_MARKER, SETTLE_MS, snapshotKey, type SnapshotCache } from './snapshot.js';
 import type { Network } from './network.js';
-import { appendPayload } from './payload.js';
+import { appendPayload } from '../../harness/image/payload.js';
 import { CHANNEL_PORT_NAME, qemuArgv, type Accel, type ArchProfile } from './profiles.js';
 
 export interface QemuBootSpec {

@@ -324,7 +324,7 @@ export const FAULTS: readonly FaultSpec[] = [
 ];
 
 /** One harness child process with its tracker. */
-interface HarnessRun {
+export interface HarnessRun {
   pid: number;
   child: ChildProcess;
   tracker: ProcessTracker;
@@ -339,7 +339,7 @@ function cliArgs(cacheDir: string | undefined, args: string[]): string[] {
   return ['--import', 'tsx', join(repoRoot, 'harness/cli/bin.ts'), ...(cacheDir ? ['--cache', cacheDir] : []), ...args];
 }
 
-function startHarness(args: string[], outDir: string, cacheDir?: string): HarnessRun {
+export function startHarness(args: string[], outDir: string, cacheDir?: string): HarnessRun {
   const child = spawn(process.execPath, cliArgs(cacheDir, args), {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: '1', CI: '1' },
@@ -356,7 +356,7 @@ function startHarness(args: string[], outDir: string, cacheDir?: string): Harnes
   return { pid: child.pid, child, tracker: new ProcessTracker(child.pid), outDir, exited, output: () => output };
 }
 
-async function runCli(args: string[], timeoutS: number, cacheDir?: string): Promise<{ exitCode: number | null; output: string }> {
+export async function runCli(args: string[], timeoutS: number, cacheDir?: string): Promise<{ exitCode: number | null; output: string }> {
   const run = startHarness(args, '', cacheDir);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutS * 1000);
   const { code } = await run.exited;
@@ -399,7 +399,7 @@ export function readJournalCases(outDir: string): { cases: Map<string, CaseResul
 }
 
 /** Resolves once the case has printed `# slow: 2 s` (it is well into its run), or after `limitMs`. */
-async function caseRunning(run: HarnessRun, caseId: string, limitMs: number, stopped: () => boolean): Promise<boolean> {
+export async function caseRunning(run: HarnessRun, caseId: string, limitMs: number, stopped: () => boolean): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   const boots = join(run.outDir, 'boots');
   while (Date.now() < deadline && !stopped()) {

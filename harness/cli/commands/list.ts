@@ -10,11 +10,13 @@ export interface ListFlags {
   grep?: string;
   label: string[];
   cases: string;
+  /** The options that belong to one platform kind (`--lab` is the boards'), by camelCase name. */
+  platformOptions: Record<string, unknown>;
 }
 
 /** `harness list`: what a run would select on each platform, and why the rest is left out. */
 export async function listCommand(flags: ListFlags, reaper: Reaper, cache: string, write: (text: string) => void): Promise<void> {
-  const platforms = createPlatforms(flags.platform, { reaper, cacheDir: resolve(cache), options: {} });
+  const platforms = createPlatforms(flags.platform, { reaper, cacheDir: resolve(cache), options: flags.platformOptions });
   // Platforms whose name gives the arch need no probe; a host has to be asked.
   const targets: SelectTarget[] = await Promise.all(
     platforms.map(async (p) => ({ name: p.name, kind: p.kind, arch: p.arch ?? (await p.probe({ kind: 'host', name: 'host' })).arch ?? 'unknown' })),

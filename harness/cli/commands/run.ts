@@ -104,7 +104,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const secrets = [
     ...secretsFrom(process.env),
     ...cases.flatMap((c) => c.containers.flatMap((k) => secretsFrom(k.env))),
-    ...platforms.flatMap((p) => p.secrets ?? []),
+    ...platforms.flatMap((p) => p.secrets?.() ?? []),
   ];
   const redact = redactor(secrets);
   const { createReporters } = await reporting;

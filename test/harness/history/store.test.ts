@@ -240,7 +240,7 @@ describe('HistoryStore export and import', () => {
 
     it.each([
       ['a missing field', (file: any) => delete file.runs[0].sizes.total, 'runs[0].sizes.total', 'required'],
-      ['an unknown phase', (file: any) => (file.runs[1].boots[0].phases.bios = 3), 'runs[1].boots[0].phases.bios', /^"bios" is not one of spawn, connect, request, running, firstByte/],
+      ['an unknown phase', (file: any) => (file.runs[1].boots[0].phases.bios = 3), 'runs[1].boots[0].phases.bios', /^"bios" is not one of spawn, connect, powerOn, request, running, firstByte/],
       ['an unknown key', (file: any) => (file.runs[0].colour = 'red'), 'runs[0]', 'unknown key colour'],
       ['a bad component size', (file: any) => (file.runs[0].sizes.components['containers/base'] = -1), 'runs[0].sizes.components["containers/base"]', /greater than or equal to 0/],
       ['a time that is not canonical', (file: any) => (file.runs[0].startedAt = '2025-01-02T02:00:00Z'), 'runs[0].startedAt', /as Date#toISOString writes it/],

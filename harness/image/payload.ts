@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { concatInitrd, CpioBuilder } from '../../harness/image/cpio.js';
-import type { PayloadFile } from '../platform.js';
+import { concatInitrd, CpioBuilder } from './cpio.js';
+import type { PayloadFile } from '../../platforms/platform.js';
 
 /**
  * Puts files into the guest without rebuilding the image: the kernel unpacks concatenated initramfs
