@@ -10,13 +10,14 @@ export default defineConfig({
           name: 'fast',
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.vm.test.ts'],
+          globalSetup: ['test/out-untouched.ts'],
         },
       },
       {
         test: {
           name: 'vm',
           include: ['test/**/*.vm.test.ts'],
-          globalSetup: ['test/global-setup.ts'],
+          globalSetup: ['test/global-setup.ts', 'test/out-untouched.ts'],
           testTimeout: 600_000,
           hookTimeout: 1_800_000,
           // Each VM test boots guests that use both cores; running files in parallel only adds noise.

@@ -61,7 +61,7 @@ for (const arch of arches as Arch[]) {
   await mkdir(out, { recursive: true });
   const { results, boot } = await runSession(
     { id: `bench-${arch}`, target: 0, arch, mode: 'agent', cases, repeat: 1 },
-    { platform, accel: caps.accel, image, rootfs: [], outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal },
+    { platform, accel: caps.accel, image, rootfs: [], outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal, secrets: [] },
   );
   const failed = results.filter((r) => r.outcome !== 'pass');
   if (failed.length) throw new Error(`${arch}: ${failed.length} noop cases did not pass: ${failed[0]!.reason}`);

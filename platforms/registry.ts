@@ -5,17 +5,28 @@
 import { UsageError } from '../harness/model/errors.js';
 import type { Platform, PlatformContext, PlatformFactory, PlatformOption } from './platform.js';
 import { qemuFactory } from './qemu/index.js';
+import { sshFactory } from './ssh/index.js';
 
 export type { PlatformContext, PlatformFactory, PlatformOption };
 
-export const FACTORIES: readonly PlatformFactory[] = [qemuFactory];
+export const FACTORIES: readonly PlatformFactory[] = [qemuFactory, sshFactory];
 
 export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);
 }
 
+/**
+ * Every kind's options, each flag once: kinds that share a flag (--identity is the SSH key for an
+ * SSH host and for a QEMU guest's --login ssh) read the same value, and the help says both.
+ */
 export function platformOptions(): PlatformOption[] {
-  return FACTORIES.flatMap((f) => f.options);
+  const byFlag = new Map<string, PlatformOption>();
+  for (const option of FACTORIES.flatMap((f) => f.options)) {
+    const long = option.flags.split(/[ ,]+/).find((w) => w.startsWith('--')) ?? option.flags;
+    const seen = byFlag.get(long);
+    byFlag.set(long, seen ? { ...seen, description: `${seen.description}; ${option.description}` } : option);
+  }
+  return [...byFlag.values()];
 }
 
 /**

@@ -1,19 +1,17 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { doctor } from './commands/doctor.js';
 import { parseArches } from './commands/platforms.js';
-import { buildBundled, repoRoot, setupHost } from './commands/fixtures.js';
-import { listCommand } from './commands/list.js';
+import { repoRoot } from './repo-root.js';
 import { platformForms, platformOptions } from '../../platforms/registry.js';
-import { collectCommand } from './commands/collect.js';
-import { exportHistory, importHistory } from './commands/history.js';
-import { reportCommand, type ReportFlags } from './commands/report.js';
-import { runCommand, type RunFlags, type Terminal } from './commands/run.js';
+import type { ReportFlags } from './commands/report.js';
+import type { RunFlags, Terminal } from './commands/run.js';
 import { HarnessFailure, UsageError } from '../model/errors.js';
 import { Guardian } from '../lifecycle/guardian.js';
 import { Reaper } from '../lifecycle/reaper.js';
 import { EXIT } from '../model/types.js';
-import { defaultReporterNames } from '../report/index.js';
+import { defaultReporterNames } from '../report/reporter-names.js';
+import { scrubLine } from '../report/scrub-line.js';
+import { MAX_TIMER_MS, TOO_LONG } from '../select/duration.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const nonNegativeInt = (value: string) => {
@@ -32,6 +30,12 @@ const positiveInt = (value: string) => {
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
   return n;
 };
+/** Seconds a timer will wait for. */
+const timerSeconds = (value: string) => {
+  const n = positiveInt(value);
+  if (n * 1000 > MAX_TIMER_MS) throw new InvalidArgumentError(`"${value}" seconds is ${TOO_LONG}`);
+  return n;
+};
 
 function terminalFromEnv(): Terminal {
   const tty = process.stdout.isTTY === true;
@@ -42,7 +46,10 @@ function terminalFromEnv(): Terminal {
   };
 }
 
-/** Builds the command tree; `exit` receives each command's exit code. */
+/**
+ * Builds the command tree; `exit` receives each command's exit code. Commands are imported when they
+ * run: loading every command's modules cost half a second before QEMU could start.
+ */
 function program(reaper: Reaper, exit: (code: number) => void): Command {
   const cli = new Command('harness')
     .description('Boot LinuxKit-style images on QEMU, cloud VMs and boards, and run test cases in containers inside them')
@@ -59,14 +66,15 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('-r, --reporter <names>', 'human, tap, junit, json (repeatable or comma-separated)', collect, [])
-    .option('-o, --out <dir>', 'output folder (default: out/<run id>, linked from out/latest)')
-    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', positiveInt)
+    .option('-o, --out <dir>', 'output folder, new or empty (default: out/<run id>, linked from out/latest)')
+    .option('--force-out', 'empty a non-empty --out folder first', false)
+    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', timerSeconds)
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .option('--shard <i/n>', 'run shard i of n')
     .option('--slots <n>', 'sessions at once per platform capacity (default: from cores and memory)', positiveInt)
     .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
     .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
-    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', positiveInt)
+    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', timerSeconds)
     .option('--repeat <n>', 'boot every session n times to collect boot-time samples', positiveInt, 1)
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')
@@ -74,6 +82,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .action(async (opts: Omit<RunFlags, 'cache' | 'platformOptions'> & Record<string, unknown>) => {
       const reporter = opts.reporter.length ? opts.reporter : defaultReporterNames(process.env);
       const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
+      const { runCommand } = await import('./commands/run.js');
       const summary = await runCommand({ ...opts, reporter, platformOptions, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
       exit(summary.exitCode);
     });
@@ -95,6 +104,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
     .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string }) => {
+      const { listCommand } = await import('./commands/list.js');
       await listCommand(opts, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
@@ -111,6 +121,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-o, --out <dir>', 'where report.md, report.html and report.json go', 'out/report')
     .option('--fail-on-regression', 'exit 1 when something regressed', false)
     .action(async (opts: ReportFlags & { failOnRegression: boolean }) => {
+      const { reportCommand } = await import('./commands/report.js');
       const report = await reportCommand(opts, (t) => process.stdout.write(t));
       exit(opts.failOnRegression && report.regressions > 0 ? EXIT.testFailed : EXIT.ok);
     });
@@ -119,6 +130,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('collect <out>')
     .description('rebuild results.json, junit.xml and results.tap of an output folder from its results.jsonl (e.g. after a killed run)')
     .action(async (out: string) => {
+      const { collectCommand } = await import('./commands/collect.js');
       const summary = await collectCommand(out, (t) => process.stdout.write(t));
       exit(summary.exitCode);
     });
@@ -130,6 +142,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
     .option('-o, --out <file>', 'JSON file to write')
     .action(async (opts: { history: string; out?: string }) => {
+      const { exportHistory } = await import('./commands/history.js');
       await exportHistory(opts.history, opts.out, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
@@ -138,6 +151,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .description('merge a JSON export into the history')
     .option('--history <file>', 'SQLite history', DEFAULT_HISTORY)
     .action(async (file: string, opts: { history: string }) => {
+      const { importHistory } = await import('./commands/history.js');
       await importHistory(opts.history, file, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
@@ -150,6 +164,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--force', 'rebuild even when up to date', false)
     .option('--disks', 'also the ISO, raw/qcow2/VHD/VMDK disk, squashfs and erofs fixtures (needs root)', false)
     .action(async (opts: { platform: string; force: boolean; disks: boolean }) => {
+      const { buildBundled } = await import('./commands/fixtures.js');
       await buildBundled(parseArches(opts.platform), cli.opts<{ cache: string }>().cache, opts.force, opts.disks, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
@@ -158,6 +173,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .command('setup')
     .description('install the host packages the harness needs (apt, as root) and build the bundled images')
     .action(async () => {
+      const { setupHost } = await import('./commands/fixtures.js');
       await setupHost(parseArches('qemu'), cli.opts<{ cache: string }>().cache, (l: string) => process.stdout.write(`${l}\n`));
       exit(EXIT.ok);
     });
@@ -168,6 +184,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('-p, --platform <names>', platformHelp, 'qemu')
     .option('--image <file|prefix>', 'detect this image: its format, architecture and the firmware it needs, and probe it')
     .action(async (opts: { platform: string; image?: string }) => {
+      const { doctor } = await import('./commands/doctor.js');
       const lines = await doctor(cli.opts<{ cache: string }>().cache, reaper, opts.platform, opts.image);
       const width = Math.max(12, ...lines.map((l) => l.what.length));
       for (const l of lines) process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'} ${l.what.padEnd(width)} ${l.detail}\n`);
@@ -175,6 +192,9 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     });
   return cli;
 }
+
+/** Error messages quote case files and guests; each of their lines is scrubbed, the line breaks kept. */
+const terminalLines = (text: string): string => text.split('\n').map(scrubLine).join('\n');
 
 /** Entry point: returns the process exit code; the single owner of signal handling and the reaper. */
 export async function main(argv: string[]): Promise<number> {
@@ -199,12 +219,12 @@ export async function main(argv: string[]): Promise<number> {
     if (signalled) return signalCode(signalled);
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof UsageError) {
-      process.stderr.write(`harness: ${error.message}\n`);
+      process.stderr.write(`harness: ${terminalLines(error.message)}\n`);
       return EXIT.usage;
     }
     // Classified failures and system errors (a full disk) are explained by their message; anything else is a harness bug.
     const known = error instanceof HarnessFailure || (error instanceof Error && 'code' in error);
-    process.stderr.write(`harness: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
+    process.stderr.write(`harness: ${terminalLines(error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error))}\n`);
     return EXIT.infra;
   } finally {
     await reaper.reapAll();

@@ -3,8 +3,9 @@
  * parser because tap-parser only nests on 4-space indents and KTAP nests on any indent (2 in the
  * spec, 4 from kunit).
  */
-import { Parser, type Plan, type Result } from 'tap-parser';
+import { Parser, type FinalResults, type Plan, type Result, type TapError } from 'tap-parser';
 import type { TapAssert, TapFormat, TapPlan, TapSummary } from '../model/types.js';
+import { capLines } from './cap-lines.js';
 
 /** One level of a stream while it is read; `judge` turns it into a TapSummary. */
 interface Level {
@@ -13,6 +14,17 @@ interface Level {
   asserts: TapAssert[];
   bailout?: string;
   problems: string[];
+  /** tap-parser's own verdict on this level, where it read it. */
+  upstream?: Upstream;
+}
+
+/** tap-parser's FinalResults, cut down to what the verdict needs. */
+interface Upstream {
+  ok: boolean;
+  /** Its complaints that no rule of ours also states, as problems. */
+  unexplained: string[];
+  /** The others: named only when tap-parser is not ok and our rules found nothing. */
+  explained: string[];
 }
 
 const newLevel = (format: TapFormat): Level => ({ format, asserts: [], problems: [] });
@@ -76,15 +88,51 @@ function judge(level: Level): TapSummary {
       problems.push(`subtest "${a.name}" is not ok, but its test point is`);
     }
   }
+  const { upstream } = level;
+  if (upstream) problems.push(...upstream.unexplained);
+  const ownOk = counts.fail === 0 && problems.length === 0 && bailout === undefined;
+  // Never kinder than tap-parser: where it says not ok and no rule of ours agrees, its reasons stand.
+  if (ownOk && upstream && !upstream.ok) {
+    problems.push(...(upstream.explained.length ? upstream.explained : ['tap-parser: not ok']));
+  }
   return {
     format,
     ...(plan && { plan }),
     asserts,
-    ok: counts.fail === 0 && problems.length === 0 && bailout === undefined,
+    ok: ownOk && problems.length === 0,
     ...(bailout !== undefined && { bailout }),
     problems,
     counts,
   };
+}
+
+/** tap-parser complaints that judge() states in its own words (plan, duplicate and range rules). */
+const EXPLAINED =
+  /^(?:id (?:less than plan start|greater than plan end)|test point id \d+ appears multiple times|no plan|incorrect number of tests|Plan of 1\.\.0, but test points encountered)$/;
+const QUOTED_MAX = 80;
+
+const quote = (line: string): string => JSON.stringify(line.trim().slice(0, QUOTED_MAX));
+
+/**
+ * One problem per kind of complaint, quoting its first line, so 10 000 stray lines make one problem.
+ * Lines in `flagged` have a problem of their own already.
+ */
+function upstreamVerdict(results: FinalResults, flagged: ReadonlySet<string>): Upstream {
+  const byError = new Map<string, { first: TapError; more: number }>();
+  for (const failure of results.failures) {
+    if (!failure.tapError || ('data' in failure && flagged.has(failure.data as string))) continue;
+    const seen = byError.get(failure.tapError);
+    if (seen) seen.more++;
+    else byError.set(failure.tapError, { first: failure, more: 0 });
+  }
+  const verdict: Upstream = { ok: results.ok, unexplained: [], explained: [] };
+  for (const [error, { first, more }] of byError) {
+    const data: unknown = 'data' in first ? first.data : undefined;
+    const line = typeof data === 'string' && data.trim() ? `: ${quote(data)}` : '';
+    const text = `tap-parser: ${error}${line}${more ? ` (and ${more} more)` : ''}`;
+    (EXPLAINED.test(error) ? verdict.explained : verdict.unexplained).push(text);
+  }
+  return verdict;
 }
 
 function toAssert(level: Level, res: Result): TapAssert {
@@ -99,8 +147,11 @@ function toAssert(level: Level, res: Result): TapAssert {
   return a;
 }
 
-/** Fills `level` from one tap-parser level; a child becomes the subtest of its closing test point. */
-function listen(parser: Parser, level: Level): void {
+/**
+ * Fills `level` from one tap-parser level; a child becomes the subtest of its closing test point.
+ * `flagged`: lines the caller already made a problem of.
+ */
+function listen(parser: Parser, level: Level, flagged: ReadonlySet<string> = new Set()): void {
   const children: { parser: Parser; level: Level }[] = [];
   parser.on('plan', (p: Plan) => (level.plan = skipAllPlan(p.start, p.end, p.comment)));
   parser.on('bailout', (reason: string) => (level.bailout = reason));
@@ -109,14 +160,22 @@ function listen(parser: Parser, level: Level): void {
     listen(child, sub);
     children.push({ parser: child, level: sub });
   });
+  const fromResult = new Map<Result, TapAssert>();
   parser.on('assert', (res: Result) => {
     const a = toAssert(level, res);
+    fromResult.set(res, a);
     const i = children.findIndex((c) => c.parser.closingTestPoint === res);
     const [child] = i < 0 ? [] : children.splice(i, 1);
     if (child) a.subtest = judge(child.level);
     level.asserts.push(a);
   });
-  parser.on('complete', () => {
+  parser.on('complete', (results: FinalResults) => {
+    level.upstream = upstreamVerdict(results, flagged);
+    // Result.id is 0 for `ok` and for `ok 0` alike; only an explicit 0 can be out of range.
+    for (const failure of results.failures) {
+      const a = fromResult.get(failure as Result);
+      if (a && failure.id === 0 && failure.tapError === 'id less than plan start') a.id = 0;
+    }
     // tap-parser invents `1..0 # no tests found` for a stream without points; that is no plan.
     if (parser.syntheticPlan) delete level.plan;
     if (level.bailout !== undefined) return;
@@ -135,17 +194,29 @@ const noTap = (): TapSummary => ({
 function parseWithTapParser(text: string): TapSummary {
   const parser = new Parser();
   const level = newLevel('tap12');
+  const flagged = new Set<string>();
+  let versions = 0;
   parser.on('version', (v: number) => {
     // On a stream without test points tap-parser invents `TAP version 14` after marking its plan.
-    if (!parser.syntheticPlan) level.format = v >= 14 ? 'tap14' : 'tap13';
+    if (parser.syntheticPlan) return;
+    if (versions++) level.problems.push(`second version line "TAP version ${v}"`);
+    else if (v !== 13 && v !== 14) level.problems.push(`unknown TAP version ${v}`);
+    else level.format = v === 14 ? 'tap14' : 'tap13';
   });
   parser.on('extra', (extra: string) => {
     // tap-parser hands back a YAML block it could not parse as one multi-line extra; other
     // non-TAP text comes one line at a time.
     const yamlStart = /^\s*---\n\s*(\S.*)/.exec(extra);
     if (yamlStart) level.problems.push(`unparseable YAML diagnostic at "${yamlStart[1]}"`);
+    // A version line tap-parser did not take is late (a second stream pasted on) or malformed.
+    const version = /^TAP version\b.*/.exec(extra);
+    if (version) {
+      const late = /^TAP version \d+$/.test(version[0].trimEnd());
+      level.problems.push(late ? `version line ${quote(version[0])} after the stream started` : `malformed version line ${quote(version[0])}`);
+      flagged.add(extra);
+    }
   });
-  listen(parser, level);
+  listen(parser, level, flagged);
   parser.end(text);
   const silent =
     level.format === 'tap12' &&
@@ -175,7 +246,33 @@ function ktapLineType(line: string): KtapLine | undefined {
   return undefined;
 }
 
-const KTAP_DIRECTIVE = /^(.*?)(?:^|\s+)#\s*(SKIP|TODO)\S*\s*(.*)$/i;
+interface Directive {
+  kind: 'skip' | 'todo';
+  name: string;
+  reason: string;
+}
+
+const isBlank = (ch: string | undefined): boolean => ch !== undefined && /\s/.test(ch);
+
+/**
+ * `<name> # SKIP<anything> <reason>` (or TODO, any case): the first `#` at the start or after a blank
+ * that such a word follows. Scanned by hand because a regex backtracks quadratically over a long run
+ * of blanks; here each character is looked at a bounded number of times.
+ */
+function ktapDirective(description: string): Directive | undefined {
+  for (let hash = description.indexOf('#'); hash >= 0; hash = description.indexOf('#', hash + 1)) {
+    if (hash > 0 && !isBlank(description[hash - 1])) continue;
+    let at = hash + 1;
+    while (isBlank(description[at])) at++;
+    const word = description.slice(at, at + 4).toUpperCase();
+    if (word !== 'SKIP' && word !== 'TODO') continue;
+    at += word.length;
+    while (at < description.length && !isBlank(description[at])) at++;
+    const name = description.slice(0, hash).trim();
+    return { kind: word === 'TODO' ? 'todo' : 'skip', name, reason: description.slice(at).trim() };
+  }
+  return undefined;
+}
 
 interface Frame {
   indent: number;
@@ -203,22 +300,24 @@ function parseKtap(lines: string[]): TapSummary {
     }
     while (stack.length > 1 && indent < (stack.at(-1) as Frame).indent) closeTop();
     let top = stack.at(-1) as Frame;
-    if (indent > top.indent) stack.push((top = { indent, level: newLevel('ktap') }));
+    const opens = indent > top.indent;
+    if (opens) stack.push((top = { indent, level: newLevel('ktap') }));
     const level = top.level;
-    if (kind === 'plan') {
+    // A nested test may open with its own version line; one inside a test that has begun is a second stream.
+    if (kind === 'version' && !opens) {
+      level.problems.push(`second version line ${quote(match[0])}`);
+    } else if (kind === 'plan') {
       if (level.plan) level.problems.push(`second plan "${match[0]}"`);
       else level.plan = skipAllPlan(Number(match[1]), Number(match[2]), match[3] ?? '');
     } else if (kind === 'testPoint') {
       const description = match[3] ?? '';
-      const directive = KTAP_DIRECTIVE.exec(description);
+      const directive = ktapDirective(description);
       const a: TapAssert = {
         id: nextId(level, match[2] === undefined ? undefined : Number(match[2])),
-        name: (directive?.[1] ?? description).trim(),
+        name: directive?.name ?? description.trim(),
         ok: match[1] === undefined,
       };
-      if (directive) {
-        a[directive[2]?.toUpperCase() === 'TODO' ? 'todo' : 'skip'] = (directive[3] ?? '').trim();
-      }
+      if (directive) a[directive.kind] = directive.reason;
       if (top.child) a.subtest = top.child;
       delete top.child;
       level.asserts.push(a);
@@ -236,10 +335,12 @@ function parseKtap(lines: string[]): TapSummary {
   return judge(root.level);
 }
 
+/** Every byte is the guest's: lines are capped first, so no line costs either parser more than linear time. */
 export function parseTap(text: string): TapSummary {
-  const lines = text.split(/\r?\n/);
+  const { lines, problems } = capLines(text);
   const version = lines.map((l) => /^\s*(K?)TAP version \d+/.exec(l)).find(Boolean);
-  return version?.[1] ? parseKtap(lines) : parseWithTapParser(text);
+  const tap = version?.[1] ? parseKtap(lines) : parseWithTapParser(lines.join('\n'));
+  return problems.length ? { ...tap, ok: false, problems: [...tap.problems, ...problems] } : tap;
 }
 
 const PRINTK = /^(?:<\d+>)?\[\s*\d+\.\d+\] ?/;

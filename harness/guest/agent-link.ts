@@ -77,6 +77,8 @@ export class AgentLink {
     readonly hello: AgentHello,
     private readonly timeouts: LinkTimeouts,
     private readonly expectEnd: () => void,
+    /** An exec'd agent's channel closing: the session is over only once it has. */
+    private readonly execClosed?: Promise<unknown>,
   ) {}
 
   /** Types the agent into the console's shell; frames come on the machine's channel, or the console. */
@@ -149,7 +151,7 @@ export class AgentLink {
     });
     await session.write(`${nonce}\n`);
     const hello = await AgentLink.greet(inbox, machine, timeouts);
-    return new AgentLink(machine, inbox, session, hello, timeouts, () => (endExpected = true));
+    return new AgentLink(machine, inbox, session, hello, timeouts, () => (endExpected = true), session.closed);
   }
 
   private static async greet(inbox: FrameInbox, machine: Machine, timeouts: LinkTimeouts): Promise<AgentHello> {
@@ -217,7 +219,14 @@ export class AgentLink {
     const deadline = this.machine.now() + this.timeouts.shutdownMs;
     const frame = await this.next(deadline, 'the agent to say bye');
     if (frame.kind !== 'bye') throw new InfraError(`expected bye, got ${frame.kind}`, { machine: this.machine.id });
-    if (this.machine.onBye !== 'poweroff') return;
+    if (this.machine.onBye !== 'poweroff') {
+      // Hanging up on a channel whose command still has output pending can kill the server's
+      // side of the whole connection (dropbear 2022.83 asserts); the cleanup needs that connection.
+      if (this.execClosed && !(await settlesWithin(this.execClosed, deadline - this.machine.now()))) {
+        throw new TimeoutError(`the agent did not exit within ${this.timeouts.shutdownMs} ms of saying bye`, { machine: this.machine.id, phase: 'shutdown' });
+      }
+      return;
+    }
     const stopped = await settlesWithin(this.machine.exited, deadline - this.machine.now());
     if (!stopped) throw new TimeoutError(`the guest did not power off within ${this.timeouts.shutdownMs} ms`, { machine: this.machine.id, phase: 'shutdown' });
   }

@@ -16,26 +16,14 @@ import {
   utc,
   verdictWord,
 } from './render-format.js';
+import { markdownText } from '../report/markdown-text.js';
 import type { MetricComparison, PlatformComparison, RegressionReport } from './types.js';
-
-/**
- * Backslash-escape what GitHub Markdown would turn into markup inside a line or a table cell. Only
- * text from outside (platform, revision, component names) goes through here; our own sentences use
- * none of these characters, so the raw comment stays readable too.
- */
-function md(text: string): string {
-  return text
-    .replace(/[\\`*[\]<>|~&]/g, '\\$&')
-    // GitHub never reads an underscore inside a word as emphasis; qemu_x86_64 stays unescaped.
-    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
-    .replace(/\r?\n/g, ' ');
-}
 
 function row(m: MetricComparison, p: PlatformComparison): string {
   // A grown image is bisected by exact bytes; MiB with two decimals hides a 4 KiB step.
   const exact = m.unit === 'bytes' && m.verdict === 'regression' ? ` (${formatExactDelta(m.delta)})` : '';
   const cells = [
-    md(metricLabel(m, p)),
+    markdownText(metricLabel(m, p)),
     formatValue(m, m.baseline.median),
     formatValue(m, m.current.median),
     `${formatDelta(m)}${exact}`,
@@ -67,14 +55,14 @@ function clockLine(c: NonNullable<PlatformComparison['clocks']>): string {
 }
 
 function platformSection(p: PlatformComparison): string[] {
-  const baselines = p.baselineRuns.map((r) => md(runLabel(r)));
+  const baselines = p.baselineRuns.map((r) => markdownText(runLabel(r)));
   const shown = baselines.length > 5 ? [...baselines.slice(0, 5), '…'] : baselines;
   const changed = changedMetrics(p);
   return [
-    `### ${md(p.platform)}`,
+    `### ${markdownText(p.platform)}`,
     '',
-    `Current ${md(runLabel(p.current))} (${utc(p.current.startedAt)}) against ${p.baselineRuns.length} ` +
-      `baseline runs (${shown.join(', ')}); fingerprint ${md(p.fingerprintKey)}.`,
+    `Current ${markdownText(runLabel(p.current))} (${utc(p.current.startedAt)}) against ${p.baselineRuns.length} ` +
+      `baseline runs (${shown.join(', ')}); fingerprint ${markdownText(p.fingerprintKey)}.`,
     '',
     ...(changed.length ? table(changed, p) : ['No metric moved beyond the thresholds.']),
     '',
@@ -98,7 +86,7 @@ export function renderMarkdown(report: RegressionReport): string {
   const platforms = platformsWorstFirst(report);
   const changes = allChanges(platforms).map(({ platform, metric }) => {
     const kind = metric.verdict === 'regression' ? 'Regression' : 'Improvement';
-    return `- ${kind} on ${md(platform.platform)}: ${md(describeChange(metric, platform))}`;
+    return `- ${kind} on ${markdownText(platform.platform)}: ${markdownText(describeChange(metric, platform))}`;
   });
   const t = report.thresholds;
   return [

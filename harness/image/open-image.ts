@@ -1,6 +1,7 @@
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../model/errors.js';
+import { confinementProblem } from '../select/confine.js';
 import type { DiskImage, KernelImage, RootImage } from '../../platforms/platform.js';
 import { DamagedImage, fileSource, type FileSource } from './byte-source.js';
 import { detectDisk, NotAnImage } from './detect-disk.js';
@@ -72,4 +73,30 @@ async function openDisk(path: string, spec: string, where: string): Promise<Disk
 export function formatName(image: KernelImage | DiskImage): string {
   if (image.kind === 'disk') return image.format;
   return image.root ? `kernel+${image.root.fs}` : 'kernel+initrd';
+}
+
+/**
+ * Opens the image a case file names, the way the case's files/ are confined: `prefix` is relative
+ * to `caseDir`, and each of its files must be a regular file inside that folder, links followed.
+ * A link out would boot a host file, or put one's text on the kernel command line. `where` is the
+ * case file; the image is opened by the real paths that were checked.
+ */
+export async function openCaseImage(prefix: string, caseDir: string, where: string): Promise<KernelImage> {
+  const full = resolve(caseDir, prefix);
+  const realDir = await realpath(caseDir);
+  const locate = async (suffix: string): Promise<string | undefined> => {
+    const file = full + suffix;
+    if (!(await lstat(file).catch(() => undefined))) return undefined;
+    const problem = await confinementProblem(file, realDir);
+    if (problem) throw new UsageError(where, `image: ${prefix}${suffix}: ${problem}`);
+    return realpath(file);
+  };
+  const kernel = await locate('-kernel');
+  const initrd = await locate('-initrd.img');
+  const cmdline = await locate('-cmdline');
+  if (kernel === undefined || initrd === undefined) {
+    const missing = [kernel === undefined && `${prefix}-kernel`, initrd === undefined && `${prefix}-initrd.img`].filter(Boolean);
+    throw new UsageError(where, `image: ${missing.join(' and ')} not found in ${caseDir}`);
+  }
+  return { kind: 'kernel', name: basename(full), kernel, initrd, cmdline: cmdline === undefined ? '' : (await readFile(cmdline, 'utf8')).trim() };
 }

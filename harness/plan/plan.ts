@@ -11,6 +11,8 @@ export interface PlannedSession {
   cases: CaseDef[];
   /** Which pass of `--repeat`, from 1. */
   repeat: number;
+  /** Which boot for these cases, from 1: an infrastructure error boots them again. */
+  attempt?: number;
 }
 
 export interface PlanTarget {

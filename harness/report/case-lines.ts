@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { stringify } from 'yaml';
 import { failedAsserts } from '../collect/tap.js';
 import type { CaseResult } from '../model/types.js';
+import { scrubLine } from './scrub-line.js';
 
 const DIAG_LINES = 8;
 const STDERR_LINES = 10;
@@ -14,16 +15,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/**
- * Case ids, reasons and guest output reach the terminal: flatten them to one line and neutralise
- * control characters, so a guest cannot move the cursor or recolour the screen.
- */
-export const oneLine = (s: string): string =>
-  s
-    .replace(/\s*[\r\n]+\s*/g, ' ')
-    .replace(/\t/g, ' ')
-    .replace(/[\x00-\x1f\x7f-\x9f]/g, '\uFFFD')
-    .trim();
 
 function label(result: CaseResult, c: ChalkInstance): string {
   switch (result.outcome) {
@@ -44,8 +35,8 @@ function label(result: CaseResult, c: ChalkInstance): string {
 export function caseLine(result: CaseResult, c: ChalkInstance): string {
   const attempts = result.attempts > 1 ? `, ${result.attempts} attempts` : '';
   const time = c.dim(`(${formatDuration(result.durationMs)}${attempts})`);
-  const reason = result.outcome !== 'pass' && result.reason ? `: ${oneLine(result.reason)}` : '';
-  const what = oneLine(`${result.platform} ${result.caseId}`);
+  const reason = result.outcome !== 'pass' && result.reason ? `: ${scrubLine(result.reason)}` : '';
+  const what = scrubLine(`${result.platform} ${result.caseId}`);
   // A case that ran with more than the default profile, or without it, says so wherever it is read.
   const marks = [result.privileged ? 'privileged' : '', result.isolation === 'reduced' ? 'isolation reduced' : ''].filter(Boolean);
   const marked = marks.length ? ` ${c.yellow(`[${marks.join(', ')}]`)}` : '';
@@ -58,19 +49,19 @@ export function caseDetails(result: CaseResult, c: ChalkInstance): string[] {
   for (const container of result.containers) {
     const prefix = result.containers.length > 1 ? `${container.name}: ` : '';
     for (const { path, assert } of failedAsserts(container.tap)) {
-      lines.push(`  ${c.red('not ok')} ${oneLine(prefix + path)}`);
+      lines.push(`  ${c.red('not ok')} ${scrubLine(prefix + path)}`);
       if (assert.diag) {
         const yaml = stringify(assert.diag).trimEnd().split('\n');
         const cut = yaml.length > DIAG_LINES ? ['…'] : [];
         const shown = [...yaml.slice(0, DIAG_LINES), ...cut];
-        // YAML's indentation is its structure; oneLine would trim it away.
-        lines.push(...shown.map((l) => c.dim(`      ${/^ */.exec(l)?.[0] ?? ''}${oneLine(l)}`)));
+        // YAML's indentation is its structure; scrubLine would trim it away.
+        lines.push(...shown.map((l) => c.dim(`      ${/^ */.exec(l)?.[0] ?? ''}${scrubLine(l)}`)));
       }
     }
     const stderr = container.stderr.trimEnd().split('\n').slice(-STDERR_LINES);
     if (stderr.join('').trim()) {
-      lines.push(`  ${oneLine(`${prefix}stderr`)} (last ${stderr.length} lines):`);
-      lines.push(...stderr.map((l) => c.dim(`    ${oneLine(l)}`)));
+      lines.push(`  ${scrubLine(`${prefix}stderr`)} (last ${stderr.length} lines):`);
+      lines.push(...stderr.map((l) => c.dim(`    ${scrubLine(l)}`)));
     }
   }
   return lines;

@@ -3,7 +3,8 @@ import { appendFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
 import type { BootRecord, CaseResult, Reporter, RunInfo, RunSummary } from '../model/types.js';
 import { annotationLocation } from './annotation-location.js';
-import { caseDetails, caseLine, oneLine } from './case-lines.js';
+import { caseDetails, caseLine } from './case-lines.js';
+import { scrubLine } from './scrub-line.js';
 import { firstFailure, firstLines } from './first-failure.js';
 import { renderStepSummary, type StepSummaryExtras } from './step-summary.js';
 import { workflowCommand } from './workflow-command.js';
@@ -36,7 +37,7 @@ function annotation(result: CaseResult, workspace: string | undefined): string |
   if (!command) return undefined;
   const what = result.outcome === 'error' ? `error (${result.errorClass ?? 'harness'})` : result.outcome === 'fail' ? 'failed' : 'flaky';
   const { file, line } = annotationLocation(result, workspace);
-  return workflowCommand(command, { file, line, title: oneLine(`${result.caseId} on ${result.platform}: ${what}`) }, annotationMessage(result));
+  return workflowCommand(command, { file, line, title: scrubLine(`${result.caseId} on ${result.platform}: ${what}`) }, annotationMessage(result));
 }
 
 /**
@@ -68,7 +69,7 @@ export class GithubReporter implements Reporter {
   onBootEnd(record: BootRecord): void {
     const cases = this.#pending.get(record.id) ?? [];
     this.#pending.delete(record.id);
-    const bootError = record.outcome === 'error' ? [chalk.magenta(`BOOT ERROR[${record.errorClass ?? 'harness'}]`) + ` ${oneLine(record.reason ?? '')}`] : [];
+    const bootError = record.outcome === 'error' ? [chalk.magenta(`BOOT ERROR[${record.errorClass ?? 'harness'}]`) + ` ${scrubLine(record.reason ?? '')}`] : [];
     this.#group(`${record.platform} boot ${record.id}: ${record.outcome}, ${cases.length} cases`, cases, bootError);
   }
 
@@ -87,7 +88,7 @@ export class GithubReporter implements Reporter {
     const body = [...extra, ...cases.flatMap((r) => [caseLine(r, chalk), ...(failed(r) ? caseDetails(r, chalk) : [])])];
     const annotations = cases.map((r) => annotation(r, this.#options.workspace)).filter((a) => a !== undefined);
     const lines = [
-      workflowCommand('group', {}, oneLine(title)),
+      workflowCommand('group', {}, scrubLine(title)),
       workflowCommand('stop-commands', {}, this.#token),
       ...body,
       `::${this.#token}::`,

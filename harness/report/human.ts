@@ -8,7 +8,8 @@ import type {
   RunInfo,
   RunSummary,
 } from '../model/types.js';
-import { caseDetails, caseLine, formatDuration, oneLine } from './case-lines.js';
+import { caseDetails, caseLine, formatDuration } from './case-lines.js';
+import { scrubLine } from './scrub-line.js';
 
 export interface HumanReporterOptions {
   write: (s: string) => void;
@@ -94,8 +95,8 @@ export class HumanReporter implements Reporter {
     this.#booting.delete(record.id);
     if (record.outcome === 'error') {
       const label = this.#c.magenta(`BOOT ERROR[${record.errorClass ?? 'harness'}]`);
-      const where = oneLine(`${record.platform} ${record.id}`);
-      this.#print(`${label} ${where}: ${oneLine(record.reason ?? '')}`);
+      const where = scrubLine(`${record.platform} ${record.id}`);
+      this.#print(`${label} ${where}: ${scrubLine(record.reason ?? '')}`);
     } else {
       this.#redraw();
     }
@@ -121,7 +122,7 @@ export class HumanReporter implements Reporter {
     const lines = [
       '',
       this.#c.bold(`${countsText(this.#tally(results)) || 'nothing ran'} (${results.length} cases)`),
-      ...[...byPlatform].map(([platform, counts]) => `  ${oneLine(platform)}: ${countsText(counts)}`),
+      ...[...byPlatform].map(([platform, counts]) => `  ${scrubLine(platform)}: ${countsText(counts)}`),
       `boots: ${boots.length}` +
         (bootErrors ? `, ${bootErrors} failed` : '') +
         (medianReady === undefined ? '' : `, median ready ${formatDuration(medianReady)}`),
@@ -148,7 +149,7 @@ export class HumanReporter implements Reporter {
       const cases = [...(this.#running.get(platform) ?? [])];
       const phase = booting.get(platform);
       const doing = cases.length ? cases.join(', ') : `booting${phase ? ` (${phase})` : ''}`;
-      if (cases.length || booting.has(platform)) parts.push(oneLine(`${platform}: ${doing}`));
+      if (cases.length || booting.has(platform)) parts.push(scrubLine(`${platform}: ${doing}`));
     }
     const line = parts.join(' | ');
     return line.length < this.#columns ? line : `${line.slice(0, this.#columns - 2)}…`;

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { UsageError } from '../model/errors.js';
 import type { Reporter } from '../model/types.js';
 import { GithubReporter, type GithubReporterOptions } from './github.js';
 import { HtmlReporter } from './html.js';
@@ -7,6 +6,9 @@ import { HumanReporter } from './human.js';
 import { JsonReporter } from './json.js';
 import { JunitReporter } from './junit.js';
 import { TapReporter } from './tap-reporter.js';
+import { checkReporterNames, type ReporterName } from './reporter-names.js';
+
+export { checkReporterNames, defaultReporterNames, DEFAULT_REPORTER_NAMES, githubOptionsFromEnv, REPORTER_NAMES, type ReporterName } from './reporter-names.js';
 
 export interface ReporterOptions {
   /** Folder for the file reporters: results.tap, junit.xml, results.json, report.html. */
@@ -32,37 +34,8 @@ const FACTORIES = {
   html: (o: ReporterOptions) => new HtmlReporter({ path: join(o.outDir, 'report.html'), redact: o.redact }),
   github: (o: ReporterOptions) =>
     new GithubReporter({ write: o.write, workspace: o.workspace, stepSummary: o.stepSummary, extras: o.summaryExtras }),
-} satisfies Record<string, (o: ReporterOptions) => Reporter>;
+} satisfies Record<ReporterName, (o: ReporterOptions) => Reporter>;
 
-export type ReporterName = keyof typeof FACTORIES;
-export const REPORTER_NAMES = Object.keys(FACTORIES) as ReporterName[];
-
-/** What a run reports without --reporter. */
-export const DEFAULT_REPORTER_NAMES: readonly ReporterName[] = ['human', 'tap', 'junit', 'json', 'html'];
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** The defaults, plus annotations and a job summary when running in GitHub Actions. */
-export function defaultReporterNames(env: Env): ReporterName[] {
-  return env['GITHUB_ACTIONS'] === 'true' ? [...DEFAULT_REPORTER_NAMES, 'github'] : [...DEFAULT_REPORTER_NAMES];
-}
-
-/** The github reporter's options from the variables GitHub Actions sets; read by the CLI, not the reporter. */
-export function githubOptionsFromEnv(env: Env): Pick<ReporterOptions, 'workspace' | 'stepSummary'> {
-  return { workspace: env['GITHUB_WORKSPACE'], stepSummary: env['GITHUB_STEP_SUMMARY'] || undefined };
-}
-
-const isReporterName = (name: string): name is ReporterName => Object.hasOwn(FACTORIES, name);
-
-/** Validates `--reporter` names, so a typo fails before anything boots; a name given twice counts once. */
-export function checkReporterNames(names: string[]): ReporterName[] {
-  return [...new Set(names)].map((name) => {
-    if (!isReporterName(name)) {
-      throw new UsageError('--reporter', `unknown reporter "${name}"; choose from ${REPORTER_NAMES.join(', ')}`);
-    }
-    return name;
-  });
-}
 
 /** `--reporter` names → reporters, in the order given. */
 export function createReporters(names: string[], opts: ReporterOptions): Reporter[] {

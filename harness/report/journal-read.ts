@@ -31,7 +31,14 @@ export async function readJournal(path: string): Promise<RecoveredRun> {
     } catch {
       throw new UsageError(`${path}:${index + 1}`, 'not a JSON line');
     }
-    if (entry.type === 'run-begin') info = entry.info;
+    if (entry.type === 'run-begin') {
+      // Folders reused before --out was checked hold two runs; reading them as one would hide the second's fate.
+      if (info) {
+        const problem = `a second run began here (${entry.info.runId} after ${info.runId}): two runs wrote to this folder, and their results cannot be told apart`;
+        throw new UsageError(`${path}:${index + 1}`, problem);
+      }
+      info = entry.info;
+    }
     else if (entry.type === 'case') summary.results.push(entry.result);
     else if (entry.type === 'boot') summary.boots.push(entry.record);
     else if (entry.type === 'run-end') end = entry;

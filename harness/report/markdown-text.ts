@@ -1,21 +1,33 @@
+import { scrubLine } from './scrub-line.js';
+
 /**
- * Text from a guest or a case, made safe to stand inside a line of GitHub Markdown (a paragraph, a
- * list item, a table cell): it renders as the same characters and can neither add markup, HTML or
- * links nor ping a person or a team, nor link or close an issue.
+ * What GitHub Markdown reads as markup inside a line or a table cell, and `$` (math); a backslash
+ * makes each literal. Underscores are handled apart: GitHub never reads one inside a word as
+ * emphasis, so `qemu_x86_64` stays as it is.
  */
+const METACHARACTERS = /[\\`*[\]<>|~&$]/g;
+const LONE_UNDERSCORE = /(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu;
+/** GFM links bare URLs by their scheme or `www.`; an escaped `:` or `.` there leaves plain text. */
+const AUTOLINK = /\b(https?|ftp)(?=:\/\/)|\b(www)(?=\.)/gi;
 
-/** What CommonMark or GFM reads as markup, plus : (emoji, autolinks) and $ (math); a backslash makes any of them literal. */
-const METACHARACTERS = /[\\`*_{}[\]()#+\-.!|<>~&:$]/g;
-const ZERO_WIDTH_SPACE = '\u200B';
+/**
+ * GitHub links `@name`, `#123`, `GH-123` and `owner/repo#123` in the rendered text of a comment or a
+ * step summary, after backslash escapes are gone, skipping only <code>, <pre> and <a>. So a backslash
+ * does not help; U+2060 WORD JOINER between the sign and the name does (its patterns need the name
+ * right after the sign) and shows nothing, where a code span would look like code.
+ */
+const REFERENCE = /@(?=[A-Za-z0-9])|#(?=\d)|GH-(?=\d)/gi;
+const WORD_JOINER = '\u2060';
 
+/**
+ * Untrusted text (case names, reasons, TAP names, platform, revision and component names) for GitHub
+ * Markdown, in a line or a table cell: one line, no control characters, no markup, HTML or links,
+ * and no mention or issue reference live.
+ */
 export function markdownText(text: string): string {
-  return (
-    text
-      // Inline text: a newline could start a heading, a list or a fence, or end a table row.
-      .replace(/\s*[\r\n]+\s*/g, ' ')
-      .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g, '\uFFFD')
-      .replace(METACHARACTERS, '\\$&')
-      // GitHub links @user, @org/team and #123 even when escaped; a zero-width space after the sign breaks the reference.
-      .replace(/[@#]/g, `$&${ZERO_WIDTH_SPACE}`)
-  );
+  return scrubLine(text)
+    .replace(METACHARACTERS, '\\$&')
+    .replace(LONE_UNDERSCORE, '\\_')
+    .replace(AUTOLINK, '$&\\')
+    .replace(REFERENCE, `$&${WORD_JOINER}`);
 }

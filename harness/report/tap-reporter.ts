@@ -1,3 +1,4 @@
+import { scrubLine } from './scrub-line.js';
 import { writeFileAtomic } from '../lifecycle/write-atomic.js';
 import { stringify } from 'yaml';
 import type {
@@ -21,12 +22,7 @@ const INDENT = '    ';
 
 /** Names and reasons must stay on one line and must not open a directive early. */
 function escapeTapText(text: string): string {
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/[\x00-\x1f\x7f]/g, '\uFFFD')
-    .replace(/\\/g, '\\\\')
-    .replace(/#/g, '\\#')
-    .trim();
+  return scrubLine(text).replace(/\\/g, '\\\\').replace(/#/g, '\\#');
 }
 
 function diagLines(diag: Record<string, unknown> | undefined): string[] {

@@ -19,8 +19,8 @@ export async function runWithInfraRetries(session: PlannedSession, ctx: SessionC
   try {
     await pRetry(
       async (attempt) => {
-        const outcome = await runSession({ ...session, id: attempt === 1 ? session.id : `${session.id}-a${attempt}`, cases: pending }, ctx);
-        outcome.results.forEach((r) => (r.attempts = attempt));
+        // Results carry their attempt from the start, so the journal and live reporters see it too.
+        const outcome = await runSession({ ...session, id: attempt === 1 ? session.id : `${session.id}-a${attempt}`, cases: pending, attempt }, ctx);
         sessions.push(outcome);
         lastInfra = outcome.results.filter(isInfra);
         settled.push(...outcome.results.filter((r) => !isInfra(r)));

@@ -34,6 +34,8 @@ export interface RunOptions {
   stopped(): string | undefined;
   /** Aborted when the run is stopped: sessions waiting for a lease give up at once. */
   signal: AbortSignal;
+  /** Credentials to keep out of every file the run writes, case output included. */
+  secrets: readonly string[];
   /** The image a self-testing case boots on a target. */
   ownTestsImage(c: CaseDef, target: RunTarget): Promise<Image>;
 }
@@ -80,6 +82,7 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
       timeouts: options.timeouts,
       stopped: options.stopped,
       signal: options.signal,
+      secrets: options.secrets,
     };
     for (const outcome of await runWithInfraRetries(session, ctx, options.infraRetries)) {
       results.push(...outcome.results);

@@ -2,7 +2,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BootWatch } from '../boot/boot-watch.js';
 import { settlesWithin } from '../lifecycle/deadline.js';
-import { OutputCapture } from '../collect/capture.js';
+import { DEFAULT_CAPTURE, OutputCapture } from '../collect/capture.js';
+import { outputFile } from '../collect/output-files.js';
+import { StreamRedactor } from '../report/redact.js';
 import { classify, InfraError, InternalError, TimeoutError } from '../model/errors.js';
 import { AgentLink, type LinkTimeouts } from '../guest/agent-link.js';
 import { casePayload } from '../guest/bundle.js';
@@ -26,6 +28,8 @@ export interface SessionContext {
   stopped(): string | undefined;
   /** Aborted when the run stops: a session still waiting for its lease gives up. */
   signal: AbortSignal;
+  /** Credentials redacted from the case output files as they are written. */
+  secrets: readonly string[];
 }
 
 export interface SessionResult {
@@ -106,7 +110,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
         currentStart = new Date();
         ctx.reporter.onCaseBegin?.(c.id, ctx.platform.name);
         if (boot.phases.firstCase === undefined) onPhase('firstCase', machine.now());
-        const result = await runCase(c, link, machine, ctx, session, join(dir, bootId));
+        const result = await runCase(c, link, machine, ctx, session, dir);
         onPhase('lastCaseEnd', machine.now());
         results.push(result);
         ctx.reporter.onCaseEnd?.(result);
@@ -130,7 +134,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
         reason: c === current ? boot.reason : `not run: ${boot.reason}`,
         startedAt: (c === current ? currentStart : new Date()).toISOString(),
         durationMs: c === current ? Date.now() - currentStart.getTime() : 0,
-        attempts: 1,
+        attempts: session.attempt ?? 1,
         containers: [],
       };
       results.push(result);
@@ -159,15 +163,15 @@ async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: S
   return AgentLink.typed(machine, machine.console, watch, ctx.timeouts);
 }
 
-async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, prefix: string): Promise<CaseResult> {
+async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, dir: string): Promise<CaseResult> {
   const startedAt = new Date();
   const t0 = machine.now();
   const consoleStart = machine.console?.log.size;
   const containers: ContainerResult[] = [];
   const agentErrors: string[] = [];
   for (const container of c.containers) {
-    const stdout = new OutputCapture(`${prefix}.${c.id}.${container.name}.stdout`);
-    const stderr = new OutputCapture(`${prefix}.${c.id}.${container.name}.stderr`);
+    const stdout = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stdout'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
+    const stderr = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stderr'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
     try {
       const unit = await link.run(c.id, container.name, c.timeoutMs, { stdout: (b) => stdout.write(b), stderr: (b) => stderr.write(b) });
       agentErrors.push(...unit.agentErrors);
@@ -192,7 +196,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
     isolation: link.hello.isolation,
     startedAt: startedAt.toISOString(),
     durationMs: machine.now() - t0,
-    attempts: 1,
+    attempts: session.attempt ?? 1,
     containers,
     ...(consoleStart !== undefined && { console: { start: consoleStart, end: machine.console!.log.size } }),
   };
@@ -215,7 +219,7 @@ async function ownTests(c: CaseDef, machine: Machine, console: Console, watch: B
     ...verdict,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    attempts: 1,
+    attempts: session.attempt ?? 1,
     containers: [container],
     console: { start: 0, end: console.log.size },
   };

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { UsageError } from '../model/errors.js';
 import type { CaseDef } from '../model/types.js';
+import { openCaseImage } from '../image/open-image.js';
+import { confinementProblem } from './confine.js';
 import { checkCaseFile, NAME_PATTERN, NAME_RULE, type CaseFile, type SchemaIssue } from './schema.js';
 
 /** Every problem found in the case files, so a user can fix them all in one pass. */
@@ -127,15 +129,16 @@ async function parseCaseYaml(file: string): Promise<ParsedYaml> {
   return { problems: located.map(({ issue, offset }) => new UsageError(at(offset), describe(issue))), where };
 }
 
-/** `fixture:<name>` as written; a LinuxKit prefix becomes absolute once its kernel and initrd are found. */
+/** `fixture:<name>` as written; a LinuxKit prefix becomes absolute once its files are found inside `dir`. */
 async function resolveImage(dir: string, image: string): Promise<string | { problem: string }> {
   if (image.startsWith('fixture:')) return image;
-  const prefix = path.join(dir, image);
-  const missing: string[] = [];
-  for (const suffix of ['-kernel', '-initrd.img']) {
-    if (!(await exists(prefix + suffix))) missing.push(`${image}${suffix}`);
+  try {
+    await openCaseImage(image, dir, dir);
+    return path.join(dir, image);
+  } catch (error) {
+    if (error instanceof UsageError) return { problem: error.problem };
+    throw error;
   }
-  return missing.length === 0 ? prefix : { problem: `image: ${missing.join(' and ')} not found in ${dir}` };
 }
 
 /**
@@ -188,7 +191,7 @@ async function listFiles(top: string, boundary: string, problems: UsageError[]):
       if (entry.isDirectory()) await walk(relPath);
       else if (entry.isFile()) found.push(relPath);
       else if (entry.isSymbolicLink()) {
-        const problem = await symlinkProblem(full, realDir);
+        const problem = await confinementProblem(full, realDir);
         if (problem === undefined) found.push(relPath);
         else problems.push(new UsageError(full, problem));
       } else problems.push(new UsageError(full, 'not a regular file, folder or symlink'));
@@ -196,18 +199,6 @@ async function listFiles(top: string, boundary: string, problems: UsageError[]):
   };
   await walk('');
   return found.sort();
-}
-
-async function symlinkProblem(link: string, realDir: string): Promise<string | undefined> {
-  const target = await realpath(link).catch(() => undefined);
-  if (target === undefined) return 'broken symlink';
-  const rel = path.relative(realDir, target);
-  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    return `symlink to ${target} leaves the case folder`;
-  }
-  // A linked folder would be copied as a file, or loop; link the files themselves instead.
-  if ((await stat(target)).isDirectory()) return 'symlink to a folder: link the files instead';
-  return undefined;
 }
 
 async function exists(file: string): Promise<boolean> {

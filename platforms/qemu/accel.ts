@@ -1,7 +1,6 @@
 import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { dirname } from 'node:path';
-import { execa } from 'execa';
 import type { Accel, ArchProfile } from './profiles.js';
 
 export interface AccelChoice {
@@ -32,6 +31,8 @@ export async function probeKvm(profile: ArchProfile, kernel: string | undefined)
   const firmwareOnly = kernel === undefined;
   if (firmwareOnly && profile.arch !== 'x86_64') return { accel: 'tcg', reason: 'KVM is probed with a kernel image on this arch; using TCG for a disk image' };
   const timeout = firmwareOnly ? FIRMWARE_PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS;
+  // Only on a cache miss: execa is slow to load, and most runs never get here.
+  const { execa } = await import('execa');
   const result = await execa(
     profile.binary,
     [

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,43 @@ describe('the CLI on bad input (exit 2, nothing booted)', () => {
     const run = await harness(['run', '--timeout', 'soon']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('"soon" is not a positive whole number');
+  });
+
+  it.each(['--timeout', '--boot-timeout'])('refuses %s longer than a timer can wait', async (flag) => {
+    // An unknown platform stops the run before anything is built or booted, should the check be missing.
+    const run = await harness(['run', flag, '2147484', '--platform', 'sparc']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`${flag} <seconds>' argument '2147484' is invalid. "2147484" seconds is longer than a timer can wait`);
+  });
+
+  it('refuses an --out folder an earlier run left, and clears it with --force-out', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-out-'));
+    writeFileSync(join(out, 'results.jsonl'), '{"kind":"run-end"}\n');
+    // A missing image stops the run after the output folder is prepared, before anything boots.
+    const args = ['run', '--platform', 'x86_64', '--image', '/nonexistent/img', '--out', out];
+    const reused = await harness(args);
+    expect(reused.exitCode).toBe(2);
+    expect(reused.stderr).toContain(`--out: ${out} is not empty; use an empty folder, or --force-out to clear it first`);
+    expect(readdirSync(out)).toEqual(['results.jsonl']);
+    const forced = await harness([...args, '--force-out']);
+    expect(forced.stderr).toContain('--image: image /nonexistent/img');
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('lists cases without passing their escape sequences to the terminal', async () => {
+    const root = caseDir('summary: "evil \\e]0;pwned\\a \\e[2J \\x9b31m \\u202Eright"\ncontainers:\n  - name: a\n    run: /bin/true\n');
+    const run = await harness(['list', '--platform', 'x86_64', '--cases', root]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('broken');
+    expect(run.stdout).toContain('evil \uFFFD]0;pwned\uFFFD \uFFFD[2J \uFFFD31m \uFFFDright');
+  });
+
+  it('quotes a case file in an error without its escape sequences', async () => {
+    const root = caseDir('summary: x\n"\\e]0;pwned\\a": 1\ncontainers:\n  - name: a\n    run: /bin/true\n');
+    const run = await harness(['list', '--cases', root]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('\uFFFD]0;pwned\uFFFD: unknown key');
+    expect(run.stderr).not.toMatch(/[\x1b\x07]/);
   });
 
   it('lists cases and why the others are left out', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTap } from '../../harness/collect/tap.js';
 import type { CaseResult, RunSummary } from '../../harness/model/types.js';
+import { fixturePrefix } from '../../fixtures/paths.js';
 import { harness } from './harness-cli.js';
 
 type ResultsJson = Pick<RunSummary, 'results' | 'boots' | 'skipped' | 'exitCode'>;
@@ -89,7 +90,8 @@ describe('harness run on all three architectures (real QEMU)', () => {
       expect(readFileSync(boot.consoleLog, 'utf8')).toContain('Linux version');
       expect(boot.phases.kernel).toBeGreaterThan(0);
     }
-    expect(readdirSync(join(out, 'boots')).some((f) => f.endsWith('.stdout'))).toBe(true);
+    // boots/<boot>/<case>/<container>.stdout (harness/collect/output-files.ts), or flat before that.
+    expect(readdirSync(join(out, 'boots'), { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.stdout'))).toBe(true);
   });
 });
 
@@ -106,7 +108,7 @@ describe('harness run: failures, other images and channels (real QEMU)', () => {
 
   it('boots a LinuxKit image given by prefix with --image', async () => {
     const out = mkdtempSync(join(tmpdir(), 'harness-e2e-image-'));
-    const run = await harness(['run', '--platform', 'x86_64', '--image', '.cache/fixtures/x86_64/harness', '--grep', '^uname-arch$', '--out', out]);
+    const run = await harness(['run', '--platform', 'x86_64', '--image', fixturePrefix('x86_64', 'harness'), '--grep', '^uname-arch$', '--out', out]);
     expect(run.exitCode, run.all).toBe(0);
     expect(byCase(readResults(out).results, 'qemu:x86_64', 'uname-arch').outcome).toBe('pass');
   });

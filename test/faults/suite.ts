@@ -18,6 +18,8 @@ import { buildFaultImages } from '../../fixtures/faults/build.js';
 import { fixturePrefix, repoRoot } from '../../fixtures/paths.js';
 import type { CaseResult } from '../../harness/model/types.js';
 import { cmdlineOf, processTable, ProcessTracker, stillAlive, type SeenProcess } from './procs.js';
+import { buildSshFixtures, type SshArchManifest } from '../../fixtures/ssh-image.js';
+import { connectPinned, execOut, startSshGuest, type SshGuest } from '../support/ssh-guest.js';
 
 export interface FaultRow {
   fault: string;
@@ -95,8 +97,12 @@ interface FaultSpec {
   /** Only these cases count as finished before a kill; lost if the journal then lacks them. */
   finishedBeforeStrike?: string[];
   rssLimitMiB?: number;
-  /** Done once the target case has run for a few seconds. */
-  strike?: (run: HarnessRun) => Promise<string | undefined>;
+  /** Done once the target case has run for a few seconds; `guest` is the SSH host of an `ssh` fault. */
+  strike?: (run: HarnessRun, guest?: SshGuest) => Promise<string | undefined>;
+  /** The run targets the ssh-bare guest over SSH instead of booting an image; extra run arguments. */
+  ssh?: { args?: (guest: SshGuest) => string[] };
+  /** Infra retries the run may make; default 0, so a fault is not met three times. */
+  infraRetries?: number;
   /** The output folder, when it is not a plain temporary one; returns how to undo it, or why it cannot be made here. */
   outFolder?: (dir: string) => Promise<(() => Promise<void>) | { skip: string }>;
   /** Observed, in the same words as `expected`; default `<class>, exit <code>`. */
@@ -140,6 +146,27 @@ async function killQemu(run: HarnessRun): Promise<string | undefined> {
   const qemu = run.tracker.find((c) => /qemu-system-/.test(c) && !c.startsWith('setpriv')).filter(stillAlive);
   if (qemu.length === 0) return 'no QEMU process found to kill';
   for (const p of qemu) process.kill(p.pid, 'SIGKILL');
+  return undefined;
+}
+
+/** Kills the dropbear process serving the harness's session (not the listener, not our own connection). */
+async function cutSshSession(_run: HarnessRun, guest?: SshGuest): Promise<string | undefined> {
+  if (!guest?.login) return 'no SSH guest to cut';
+  const client = await connectPinned(guest.login);
+  try {
+    const { stdout } = await execOut(
+      client,
+      'master=$(cat /run/dropbear.pid); me=$PPID; for p in $(pidof dropbear); do [ "$p" = "$master" ] || [ "$p" = "$me" ] || { kill -9 "$p" && echo "$p"; }; done',
+    );
+    return stdout.trim() ? undefined : 'no dropbear session process found to kill';
+  } finally {
+    client.end();
+  }
+}
+
+async function stopSshGuest(_run: HarnessRun, guest?: SshGuest): Promise<string | undefined> {
+  if (!guest) return 'no SSH guest to stop';
+  await guest.stop();
   return undefined;
 }
 
@@ -243,6 +270,43 @@ export const FAULTS: readonly FaultSpec[] = [
     },
   },
   {
+    name: 'ssh-cut',
+    expected: 'pass on attempt 2, exit 0',
+    cases: ['slow'],
+    target: 'slow',
+    timeoutS: 60,
+    deadlineS: 240,
+    ssh: {},
+    infraRetries: 1,
+    strike: cutSshSession,
+    observe: (o) => {
+      const slow = o.journal.get('slow');
+      return `${classOf(slow)} on attempt ${slow?.attempts ?? '?'}, ${exitText(o)}`;
+    },
+  },
+  {
+    name: 'ssh-sigint',
+    expected: 'infra interrupted, exit 130',
+    cases: ['quick', 'slow'],
+    target: 'slow',
+    timeoutS: 60,
+    deadlineS: 180,
+    ssh: {},
+    finishedBeforeStrike: ['quick'],
+    strike: signalHarness('SIGINT'),
+    observe: observeInterrupt,
+  },
+  { name: 'ssh-host-gone', expected: 'infra, exit 3', cases: ['slow'], target: 'slow', timeoutS: 60, deadlineS: 180, ssh: {}, strike: stopSshGuest },
+  {
+    name: 'ssh-wrong-key',
+    expected: 'infra, exit 3',
+    cases: ['quick'],
+    target: 'quick',
+    timeoutS: 30,
+    deadlineS: 120,
+    ssh: { args: () => ['--host-key', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] },
+  },
+  {
     name: 'disk-full',
     expected: 'exit 3, clear message',
     // The boot's console log fits in 256 KiB; the case's 1 MiB of stdout does not.
@@ -340,9 +404,10 @@ async function caseRunning(run: HarnessRun, caseId: string, limitMs: number, sto
   const boots = join(run.outDir, 'boots');
   while (Date.now() < deadline && !stopped()) {
     try {
-      for (const f of readdirSync(boots)) {
-        if (!f.endsWith(`.${caseId}.probe.stdout`)) continue;
-        if (readFileSync(join(boots, f), 'utf8').includes('# slow: 2 s')) return true;
+      // boots/<boot>/<case>/<container>.stdout
+      for (const boot of readdirSync(boots)) {
+        const file = join(boots, boot, caseId, 'probe.stdout');
+        if (existsSync(file) && readFileSync(file, 'utf8').includes('# slow: 2 s')) return true;
       }
     } catch {
       // Not there yet.
@@ -391,7 +456,7 @@ function orphansOf(run: HarnessRun): string[] {
   return orphans;
 }
 
-async function runFault(spec: FaultSpec, images: Record<string, string>, workDir: string, opts: FaultSuiteOptions): Promise<FaultRow> {
+async function runFault(spec: FaultSpec, images: Record<string, string>, workDir: string, opts: FaultSuiteOptions, ssh?: SshArchManifest): Promise<FaultRow> {
   const started = performance.now();
   const outDir = join(workDir, spec.name);
   const notes: string[] = [];
@@ -413,15 +478,21 @@ async function runFault(spec: FaultSpec, images: Record<string, string>, workDir
     return { ...row('not run', 0, 0), ok: true, skipped: folder.skip };
   }
   const unmount = folder;
+  let guest: SshGuest | undefined;
   try {
     const image = spec.image ? images[spec.image] : fixturePrefix('x86_64', 'harness', opts.cacheDir);
     if (!image) throw new Error(`no fault image ${spec.image}`);
+    let platform = ['--platform', 'x86_64', '--image', image];
+    if (spec.ssh) {
+      if (!ssh) throw new Error('no ssh fixture');
+      guest = await startSshGuest({ fixture: ssh, image: 'ssh-bare' });
+      const knownHosts = `${outDir}.known_hosts`;
+      await writeFile(knownHosts, `[127.0.0.1]:${guest.port} ${guest.hostKeys[0]!.publicKey!.split(' ').slice(0, 2).join(' ')}\n`);
+      platform = ['--platform', `ssh:root@127.0.0.1:${guest.port}`, '--identity', ssh.clientKey, '--known-hosts', knownHosts, ...(spec.ssh.args?.(guest) ?? [])];
+    }
     const args = [
       'run',
-      '--platform',
-      'x86_64',
-      '--image',
-      image,
+      ...platform,
       '--cases',
       CASES_DIR,
       '--grep',
@@ -431,7 +502,7 @@ async function runFault(spec: FaultSpec, images: Record<string, string>, workDir
       '--no-history',
       // A fault that is infra would be booted again twice by default: the same fault, three times the wait.
       '--infra-retries',
-      '0',
+      String(spec.infraRetries ?? 0),
       '--timeout',
       String(spec.timeoutS),
       '--boot-timeout',
@@ -449,7 +520,7 @@ async function runFault(spec: FaultSpec, images: Record<string, string>, workDir
     if (spec.strike) {
       if (await caseRunning(run, spec.target, 150_000, () => exitedYet)) {
         before = new Set(readJournalCases(outDir).cases.keys());
-        stepNote = await spec.strike(run);
+        stepNote = await spec.strike(run, guest);
       } else {
         stepNote = `case ${spec.target} never started`;
       }
@@ -462,6 +533,8 @@ async function runFault(spec: FaultSpec, images: Record<string, string>, workDir
     let orphans = orphansOf(run);
     for (const until = Date.now() + ORPHAN_GRACE_MS; orphans.length > 0 && Date.now() < until; orphans = orphansOf(run)) await sleep(200);
     run.tracker.stop();
+    // On a host that stays up, what the harness leaves there is an orphan too.
+    if (guest?.login && guest.running()) orphans.push(...(await stateFoldersOn(guest)));
     notes.push(...orphans.map((o) => `orphan: ${o}`));
 
     const journal = readJournalCases(outDir);
@@ -499,7 +572,19 @@ async function runFault(spec: FaultSpec, images: Record<string, string>, workDir
     if (observed !== spec.expected) notes.push(`harness output (tail): ${o.output.slice(-1500).replace(/\s+$/, '')}`);
     return row(observed, orphans.length, lostIds.size, peakRssMiB);
   } finally {
+    await guest?.stop();
     await unmount?.();
+  }
+}
+
+/** The harness's state folders still on an SSH host. */
+async function stateFoldersOn(guest: SshGuest): Promise<string[]> {
+  const client = await connectPinned(guest.login!);
+  try {
+    const { stdout } = await execOut(client, 'ls -d /tmp/harness.* 2>/dev/null');
+    return stdout.split('\n').filter(Boolean).map((d) => `state folder ${d} on the SSH host`);
+  } finally {
+    client.end();
   }
 }
 
@@ -510,6 +595,7 @@ export async function runFaultSuite(opts: FaultSuiteOptions = {}): Promise<Fault
   const unknown = (opts.only ?? []).filter((n) => !FAULTS.some((f) => f.name === n));
   if (unknown.length) throw new Error(`unknown fault(s): ${unknown.join(', ')} (have ${FAULTS.map((f) => f.name).join(', ')})`);
   const images = await buildFaultImages({ cacheDir: opts.cacheDir, log });
+  const ssh = specs.some((f) => f.ssh) ? (await buildSshFixtures({ arches: ['x86_64'], cacheDir: opts.cacheDir, log })).arches.x86_64 : undefined;
   const workDir = opts.workDir ?? (await mkdtemp(join(tmpdir(), 'harness-faults-')));
   await mkdir(workDir, { recursive: true });
 
@@ -522,7 +608,7 @@ export async function runFaultSuite(opts: FaultSuiteOptions = {}): Promise<Fault
       log(`fault ${spec.name}: running`);
       let r: FaultRow;
       try {
-        r = await runFault(spec, images, workDir, opts);
+        r = await runFault(spec, images, workDir, opts, ssh);
       } catch (error) {
         r = {
           fault: spec.name,

@@ -135,7 +135,7 @@ export async function tempDir(): Promise<string> {
 export async function runFakeSession(
   cases: CaseDef[],
   guest: Omit<FakeMachineOptions, 'id' | 'outDir' | 'onPhase'>,
-  options: { timeouts?: Partial<LinkTimeouts>; onBoot?: (machine: FakeMachine) => void; stopped?: () => string | undefined } = {},
+  options: { timeouts?: Partial<LinkTimeouts>; onBoot?: (machine: FakeMachine) => void; stopped?: () => string | undefined; secrets?: string[] } = {},
 ): Promise<FakeSessionRun> {
   const outDir = await tempDir();
   const platform = new FakePlatform(guest, options.onBoot);
@@ -147,6 +147,7 @@ export async function runFakeSession(
     image: IMAGE,
     rootfs: [],
     signal: new AbortController().signal,
+    secrets: options.secrets ?? [],
     outDir,
     reporter,
     timeouts: { ...SMALL_TIMEOUTS, ...options.timeouts },

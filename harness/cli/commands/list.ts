@@ -3,6 +3,7 @@ import type { Reaper } from '../../lifecycle/reaper.js';
 import { discoverCases } from '../../select/load.js';
 import { selectCases, type SelectTarget } from '../../select/select.js';
 import { createPlatforms } from '../../../platforms/registry.js';
+import { scrubLine } from '../../report/scrub-line.js';
 
 export interface ListFlags {
   platform: string;
@@ -21,6 +22,7 @@ export async function listCommand(flags: ListFlags, reaper: Reaper, cache: strin
   const cases = await discoverCases(flags.cases);
   const { selected, skipped } = selectCases(cases, { targets, grep: flags.grep, labels: flags.label });
   const width = Math.max(8, ...targets.map((t) => t.name.length));
-  for (const s of selected) write(`${s.target.name.padEnd(width)} ${s.case.id.padEnd(20)} ${s.case.summary}\n`);
-  for (const s of skipped) write(`${'skip'.padEnd(width)} ${s.caseId.padEnd(20)} ${s.platform ? `${s.platform}: ` : ''}${s.reason}\n`);
+  // Summaries and reasons are a case file's text: nothing in them may act on the terminal.
+  for (const s of selected) write(`${s.target.name.padEnd(width)} ${s.case.id.padEnd(20)} ${scrubLine(s.case.summary)}\n`);
+  for (const s of skipped) write(`${'skip'.padEnd(width)} ${s.caseId.padEnd(20)} ${scrubLine(`${s.platform ? `${s.platform}: ` : ''}${s.reason}`)}\n`);
 }

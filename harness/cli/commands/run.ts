@@ -1,10 +1,11 @@
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { discoverCases } from '../../select/load.js';
 import { parseShard, selectCases, type SelectTarget } from '../../select/select.js';
 import { UsageError } from '../../model/errors.js';
 import { checkDisk, checkImage } from '../../image/image-check.js';
-import { openImage } from '../../image/open-image.js';
+import { openCaseImage, openImage } from '../../image/open-image.js';
+import { prepareOutDir } from '../out-dir.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
 import { checkReporterNames, createReporters, githubOptionsFromEnv } from '../../report/index.js';
 import { RedactingReporter, redactor, secretsFrom } from '../../report/redact.js';
@@ -14,10 +15,9 @@ import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../../run/run-targ
 import type { CaseDef, RunSummary } from '../../model/types.js';
 import { createPlatforms } from '../../../platforms/registry.js';
 import type { DiskImage, Image, KernelImage, Platform } from '../../../platforms/platform.js';
-import { HistoryStore } from '../../history/store.js';
-import { toRunRecords, type TargetFacts } from '../../history/record.js';
+import type { TargetFacts } from '../../history/record.js';
 import { measureDisk, measureImage } from '../../image/image-size.js';
-import { bundledImage, ensureFixtures } from './fixtures.js';
+import { bundledImage, bundledRootfs, ensureFixtures } from './fixtures.js';
 
 export interface RunFlags {
   platform: string;
@@ -26,6 +26,8 @@ export interface RunFlags {
   label: string[];
   reporter: string[];
   out?: string;
+  /** Empty a non-empty --out first instead of refusing it. */
+  forceOut?: boolean;
   timeout?: number;
   cases: string;
   shard?: string;
@@ -66,6 +68,11 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const cases = await discoverCases(flags.cases);
   const log = (line: string) => terminal.write(`${line}\n`);
+  // Bad input fails before anything is built or booted; the folder of an earlier run is never mixed into.
+  const startedAt = new Date().toISOString();
+  const runId = startedAt.replace(/[:.]/g, '-');
+  const outDir = resolve(flags.out ?? join('out', runId));
+  await prepareOutDir(outDir, { force: flags.forceOut === true });
 
   // Bundled images first for platforms that boot a kernel and were given none.
   if (!flags.image) await ensureFixtures(knownArches(platforms.filter((p) => p.runs === 'kernel')), flags.cache, log);
@@ -75,20 +82,16 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   await ensureFixtures(hostArches, flags.cache, log);
 
   const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard });
-  const startedAt = new Date().toISOString();
-  const runId = startedAt.replace(/[:.]/g, '-');
-  const outDir = resolve(flags.out ?? join('out', runId));
-  await mkdir(outDir, { recursive: true });
   if (!flags.out) await pointLatest(outDir);
 
-  const targets: RunTarget[] = prepared.map((t) => ({
+  const targets: RunTarget[] = await Promise.all(prepared.map(async (t) => ({
     platform: t.platform,
     image: t.image,
     capabilities: t.capabilities,
     arch: t.target.arch,
-    rootfs: [],
+    rootfs: t.image.kind === 'host' && t.target.arch !== 'unknown' && t.capabilities.available ? await bundledRootfs(t.target.arch, flags.cache) : [],
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
-  }));
+  })));
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.
   const secrets = [
     ...secretsFrom(process.env),
@@ -123,6 +126,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
         : { ...DEFAULT_TIMEOUTS, readyMs: flags.bootTimeout * 1000, agentMs: Math.min(DEFAULT_TIMEOUTS.agentMs, flags.bootTimeout * 1000) },
     stopped: () => reaper.stopped,
     signal: reaper.signal,
+    secrets,
     ownTestsImage: (c, target) => ownTestsImage(c, target, flags.cache),
   });
   // A report that could not be written loses results: that is an infrastructure error whatever the tests said.
@@ -131,6 +135,8 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     summary.exitCode = 3;
   }
   if (flags.history !== false) {
+    // Loaded when the run is over: SQLite and the history code have nothing to do before QEMU starts.
+    const [{ HistoryStore }, { toRunRecords }] = await Promise.all([import('../../history/store.js'), import('../../history/record.js')]);
     const records = toRunRecords(summary, startedAt, flags.revision ?? runId, await targetFacts(targets));
     const store = HistoryStore.open(resolve(flags.history));
     try {
@@ -198,7 +204,7 @@ async function ownTestsImage(c: CaseDef, target: RunTarget, cache: string | unde
   if (!ref) throw new UsageError(c.file, 'image-runs-own-tests needs an image');
   if (target.arch === 'unknown') throw new UsageError(c.file, `${target.platform.name} has no known arch to pick an image for`);
   if (ref.startsWith('fixture:')) return bundledImage(target.arch, ref.slice('fixture:'.length), cache, c.file);
-  return openImage(ref, c.file);
+  return openCaseImage(ref, c.dir, c.file);
 }
 
 async function pointLatest(outDir: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Parser, type FinalResults } from 'tap-parser';
 import { describe, expect, it } from 'vitest';
 import { extractTapFromConsole, failedAsserts, parseTap, summarizeFailure } from '../../../harness/collect/tap.js';
 import type { TapSummary } from '../../../harness/model/types.js';
@@ -58,6 +59,28 @@ const verdicts: [string, Partial<TapSummary>][] = [
   ['empty.tap', { format: 'none', ok: false, problems: ['no TAP output'], counts: counts(0, 0, 0) }],
   ['ktap-nested.ktap', { format: 'ktap', ok: false, problems: [], counts: counts(2, 1, 1) }],
   ['ktap-skip.ktap', { format: 'ktap', ok: true, problems: [], counts: counts(1, 1, 0) }],
+  // tap-parser judges each of these not ok; the verdict is never kinder than its own (docs/tap.md).
+  [
+    'strict-non-tap.tap',
+    {
+      format: 'tap14',
+      ok: false,
+      problems: ['tap-parser: Non-TAP data encountered in strict mode: "kernel: eth0 link up"'],
+      counts: counts(2, 2, 0),
+    },
+  ],
+  ['test-point-zero.tap', { ok: false, problems: ['test point 0 is outside plan 1..1'], counts: counts(1, 1, 0) }],
+  ['version-late.tap', { ok: false, problems: ['version line "TAP version 13" after the stream started'] }],
+  ['version-twice.tap', { ok: false, problems: ['version line "TAP version 13" after the stream started'] }],
+  ['version-malformed.tap', { ok: false, problems: ['malformed version line "TAP version 14.0"'] }],
+  [
+    'ktap-test-point-zero.ktap',
+    { format: 'ktap', ok: false, problems: ['test point 0 is outside plan 1..1'], counts: counts(1, 1, 0) },
+  ],
+  [
+    'ktap-version-twice.ktap',
+    { format: 'ktap', ok: false, problems: ['second version line "KTAP version 1"', 'second plan "1..1"', 'test point 1 appears more than once', 'planned 1, ran 2'] },
+  ],
 ];
 
 describe('parseTap on fixtures', () => {
@@ -167,6 +190,93 @@ describe('parseTap on inline streams', () => {
     expect(parseTap('KTAP version 1\n1..0 # SKIP no\nok 1 a\n').problems).toEqual([
       'plan 1..0 skips everything, but 1 ran',
     ]);
+  });
+});
+
+describe('parseTap is never kinder than tap-parser', () => {
+  it('keeps the id of a test point numbered 0', () => {
+    expect(parseTap(fixture('test-point-zero.tap')).asserts.map((a) => a.id)).toEqual([0]);
+    expect(parseTap('ok 0\nok 1\n1..2\n')).toMatchObject({ ok: false, problems: ['test point 0 is outside plan 1..2'] });
+  });
+
+  it('refuses non-TAP lines in a strict subtest, and says how many there were', () => {
+    const tap = parseTap('TAP version 14\n1..1\n# Subtest: s\n    pragma +strict\n    1..1\n    junk\n    more junk\n    ok 1 - x\nok 1 - s\n');
+    expect(tap.ok).toBe(false);
+    expect(tap.problems).toContain('tap-parser: Non-TAP data encountered in strict mode: "junk" (and 1 more)');
+  });
+
+  it('allows non-TAP lines again after pragma -strict', () => {
+    expect(parseTap('TAP version 14\npragma +strict\npragma -strict\njunk\n1..1\nok 1\n')).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('never says ok where tap-parser says not ok, on 20 000 generated streams', () => {
+    const pieces = ['TAP version 14', 'pragma +strict', 'pragma -strict', '1..2', '1..0', '2..1', 'ok', 'ok 0', 'ok 1', 'ok 2', 'not ok 1', 'ok 2 # TODO x', 'ok 2 # SKIP', 'junk', '# Subtest: s', '    1..1', '    ok 1', '    not ok 1', '    junk', '    pragma +strict', 'Bail out! x', '  ---', '  a: 1', '  ...', 'ok 1 - s {', '}'];
+    let seed = 1;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    const kinder: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const text = `${Array.from({ length: 1 + next(7) }, () => pieces[next(pieces.length)]).join('\n')}\n`;
+      let upstreamOk = true;
+      const parser = new Parser();
+      parser.on('complete', (results: FinalResults) => (upstreamOk = results.ok));
+      parser.end(text);
+      if (!upstreamOk && parseTap(text).ok) kinder.push(text);
+    }
+    expect(kinder).toEqual([]);
+  });
+
+  it('is stricter about version lines than tap-parser without strict mode', () => {
+    expect(parseTap('TAP version 14\nTAP version 14\n1..1\nok 1\n').problems).toEqual(['second version line "TAP version 14"']);
+    expect(parseTap('TAP version 15\n1..1\nok 1\n').problems).toEqual(['unknown TAP version 15']);
+    expect(parseTap('1..1\nok 1\nTAP version 14\n').problems).toEqual(['version line "TAP version 14" after the stream started']);
+    // Leading noise (a shell's trace, a banner) before the stream is not part of it.
+    expect(parseTap('+ ./run-tests\nTAP version 14\n1..1\nok 1\n')).toMatchObject({ ok: true, problems: [] });
+  });
+});
+
+describe('parseTap on hostile input', () => {
+  const MiB4 = 4 * 2 ** 20;
+  /** Parses and returns how long it took; the bound is a sanity check, the problems are the point. */
+  const timed = (text: string): [TapSummary, number] => {
+    const start = performance.now();
+    const tap = parseTap(text);
+    return [tap, performance.now() - start];
+  };
+
+  it('cuts a 4 MiB line in a TAP subtest and says so, in linear time', () => {
+    const [tap, ms] = timed(`TAP version 14\n1..1\n# Subtest: s\n${' '.repeat(MiB4)}ok 1\nok 1 - s\n`);
+    expect(tap.ok).toBe(false);
+    expect(tap.problems).toContain(`line 4 is ${MiB4 + 4} characters long; cut to 65536`);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('cuts a 4 MiB line of a KTAP test point and says so, in linear time', () => {
+    for (const filler of [' ', '# ']) {
+      // A run of blanks not followed by a directive is what a backtracking regex takes quadratic time over.
+      const line = `ok 1 a${filler.repeat(MiB4 / filler.length)}x # SKIP why`;
+      const [tap, ms] = timed(`KTAP version 1\n1..1\n${line}\n`);
+      expect(tap).toMatchObject({ format: 'ktap', ok: false });
+      expect(tap.problems).toEqual([`line 3 is ${line.length} characters long; cut to 65536`]);
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+
+  it('cuts indentation deeper than 64 TAP levels, which tap-parser nests a parser per level for', () => {
+    const [tap, ms] = timed(`TAP version 14\n1..1\n# Subtest: s\n${' '.repeat(60_000)}ok 1\n${'\t'.repeat(300)}x\nok 1 - s\n`);
+    expect(tap.ok).toBe(false);
+    expect(tap.problems).toContain('line 4 is indented 60000 columns; cut to 256 (and 1 more)');
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('finds a KTAP directive after a long run of spaces and stray hashes', () => {
+    const [tap, ms] = timed(`KTAP version 1\n1..1\nok 1 a #b${' '.repeat(40_000)}c #  todo  later \n`);
+    expect(ms).toBeLessThan(1000);
+    expect(tap.asserts[0]).toEqual({ id: 1, name: `a #b${' '.repeat(40_000)}c`, ok: true, todo: 'later' });
+    expect(parseTap('KTAP version 1\n1..1\nok 1 a#SKIP\n').asserts[0]).toEqual({ id: 1, name: 'a#SKIP', ok: true });
+    expect(parseTap('KTAP version 1\n1..1\nok 1 #SKIPPED: no hw\n').asserts[0]).toEqual({ id: 1, name: '', ok: true, skip: 'no hw' });
   });
 });
 

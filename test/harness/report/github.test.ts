@@ -8,7 +8,7 @@ import { GithubReporter, type GithubReporterOptions } from '../../../harness/rep
 import { report as regressions } from '../history/render-fixture.js';
 import { ARM, everyClassRun, type EveryClassRun, X86 } from './every-class-fixture.js';
 
-const ZWSP = '\u200B';
+const WJ = '\u2060';
 const MIB = 1024 * 1024;
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
 
@@ -107,36 +107,36 @@ describe('GithubReporter job summary', () => {
     const after = (heading: string, n: number) => lines.slice(lines.indexOf(heading) + 1, lines.indexOf(heading) + 1 + n);
 
     expect(lines[0]).toBe('summary of an earlier step');
-    expect(lines[1]).toBe('## harness run run\\-7: 6 of 9 cases failed or errored');
+    expect(lines[1]).toBe('## harness run run-7: 6 of 9 cases failed or errored');
     expect(after('', 4)).toEqual([
       '| Platform | Passed | Failed | Flaky | Skipped | Errors: infra | Errors: boot | Errors: timeout | Errors: harness |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      '| qemu\\:x86\\_64 | 1 | 2 | 0 | 0 | 0 | 0 | 1 | 1 |',
-      '| qemu\\:arm64 | 0 | 0 | 1 | 1 | 1 | 1 | 0 | 0 |',
+      '| qemu:x86_64 | 1 | 2 | 0 | 0 | 0 | 0 | 1 | 1 |',
+      '| qemu:arm64 | 0 | 0 | 1 | 1 | 1 | 1 | 0 | 0 |',
     ]);
     // Phases in the order of their medians over all boots; arm64's median of two boots is their mean.
     expect(after('### Boot phases', 7).slice(3)).toEqual([
       '| Platform | Boots | spawn | firstByte | firmware | kernel | bootloader | init | ready | firstCase | lastCaseEnd | poweroff |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      '| qemu\\:x86\\_64 | 1 | 0 | 60 | 300 | 420 | – | 1100 | 1900 | 2000 | 64000 | 64400 |',
-      '| qemu\\:arm64 | 2 | 0 | 93 | – | 600 | 700 | – | 1700 | 1750 | 2800 | 3000 |',
+      '| qemu:x86_64 | 1 | 0 | 60 | 300 | 420 | – | 1100 | 1900 | 2000 | 64000 | 64400 |',
+      '| qemu:arm64 | 2 | 0 | 93 | – | 600 | 700 | – | 1700 | 1750 | 2800 | 3000 |',
     ]);
-    expect(lines).toContain('| qemu\\:x86\\_64 | 10.00 MiB | 20.00 MiB | 60.00 MiB | 30.00 MiB |');
+    expect(lines).toContain('| qemu:x86_64 | 10.00 MiB | 20.00 MiB | 60.00 MiB | 30.00 MiB |');
     expect(lines).toContain('**5 regressions, 1 improvement**');
     expect(lines.filter((l) => l.startsWith('- regression: ') || l.startsWith('- improvement: '))).toHaveLength(6);
-    expect(lines).toContain('- regression: qemu\\-x86\\_64, phase init \\(kernel → init\\)\\: 1902 ms → 2210 ms \\(\\+308 ms, \\+16\\.2 %, p = 0\\.0002\\)');
+    expect(lines).toContain('- regression: qemu-x86_64, phase init (kernel → init): 1902 ms → 2210 ms (+308 ms, +16.2 %, p = 0.0002)');
 
     expect(lines.filter((l) => l.startsWith('#### '))).toEqual([
-      '#### hostname on qemu\\:x86\\_64: failed',
-      `#### escape \\:\\:add\\-mask\\:\\:x %0A @${ZWSP}octocat \\#${ZWSP}123 \\<script\\>alert\\(1\\)\\</script\\> on qemu\\:x86\\_64: failed`,
-      '#### slow on qemu\\:x86\\_64: error (timeout)',
-      '#### agent\\-lost on qemu\\:x86\\_64: error (harness)',
-      '#### pull\\-image on qemu\\:arm64: error (infra)',
-      '#### panic on qemu\\:arm64: error (boot)',
+      '#### hostname on qemu:x86_64: failed',
+      `#### escape ::add-mask::x %0A @${WJ}octocat #${WJ}123 \\<script\\>alert(1)\\</script\\> on qemu:x86_64: failed`,
+      '#### slow on qemu:x86_64: error (timeout)',
+      '#### agent-lost on qemu:x86_64: error (harness)',
+      '#### pull-image on qemu:arm64: error (infra)',
+      '#### panic on qemu:arm64: error (boot)',
     ]);
-    expect(after('#### hostname on qemu\\:x86\\_64: failed', 12)).toEqual([
+    expect(after('#### hostname on qemu:x86_64: failed', 12)).toEqual([
       '',
-      '1 of 2 failed\\: "uts \\> name is set"',
+      '1 of 2 failed: "uts \\> name is set"',
       '',
       'Assert: uts \\> name is set',
       '',
@@ -148,7 +148,7 @@ describe('GithubReporter job summary', () => {
       '  line: 12',
       '```',
     ]);
-    expect(lines).toContain('reason with newline, comma\\: colon %25 \\:\\:warning\\:\\:x');
+    expect(lines).toContain('reason with newline, comma: colon %25 ::warning::x');
   });
 
   it('writes no summary without a GITHUB_STEP_SUMMARY path', async () => {

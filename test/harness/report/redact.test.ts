@@ -28,6 +28,13 @@ describe('redactor', () => {
     });
   });
 
+  it('masks secrets in keys too: a TAP YAML diagnostic may use one as a key', () => {
+    const redact = redactor(['hunter22']);
+    expect(redact({ diag: { hunter22: 'x', 'user hunter22': { hunter22: 1 } } })).toEqual({
+      diag: { '[redacted]': 'x', 'user [redacted]': { '[redacted]': 1 } },
+    });
+  });
+
   it('returns values unchanged when there is no secret', () => {
     const value = { a: 'hunter22' };
     expect(redactor([])(value)).toBe(value);

@@ -18,6 +18,25 @@ const passes =
 const PHASES: PhaseName[] = ['spawn', 'firstByte', 'kernel', 'init', 'ready', 'firstCase', 'lastCaseEnd', 'poweroff'];
 
 describe('runSession on a fake guest', () => {
+  it('keeps secrets out of the case output files on disk, even split across frames', async () => {
+    const secret = 'hunter2-s3cr3t-value';
+    const run = await runFakeSession([fakeCase('leaky')], {
+      channel: true,
+      cases: {
+        leaky: async (ctx) => {
+          ctx.stdout(`TAP version 14\n1..1\nok 1 - token ${secret.slice(0, 7)}`);
+          ctx.stdout(`${secret.slice(7)} printed\n`);
+          ctx.stderr(`also ${secret}\n`);
+          ctx.exit(0);
+        },
+      },
+    }, { secrets: [secret] });
+    const dir = join(run.outDir, 'boots', 'x86_64-0-0', 'leaky');
+    expect(readFileSync(join(dir, 'main.stdout'), 'utf8')).toBe('TAP version 14\n1..1\nok 1 - token [redacted] printed\n');
+    expect(readFileSync(join(dir, 'main.stderr'), 'utf8')).toBe('also [redacted]\n');
+    expect(JSON.stringify(run.results)).not.toContain(secret);
+  });
+
   it('runs two cases over the channel: TAP parsed, phases in order, begin/end pairs reported', async () => {
     const run = await runFakeSession([fakeCase('alpha'), fakeCase('beta')], {
       channel: true,
@@ -46,7 +65,7 @@ describe('runSession on a fake guest', () => {
     const beta = resultOf(run, 'beta');
     expect(beta.containers[0]).toMatchObject({ stdout: tapPass('beta'), stderr: 'warning: slow disk\n' });
     // The full streams are on disk too.
-    expect(readFileSync(join(run.outDir, 'boots', 'x86_64-0-0.beta.main.stdout'), 'utf8')).toBe(tapPass('beta'));
+    expect(readFileSync(join(run.outDir, 'boots', 'x86_64-0-0', 'beta', 'main.stdout'), 'utf8')).toBe(tapPass('beta'));
 
     // Everything after the bootstrap went over the channel.
     expect(run.machine.agentOn).toBe('channel');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../../harness/select/duration.js';
+import { MAX_TIMER_MS, parseDuration } from '../../../harness/select/duration.js';
 import { UsageError } from '../../../harness/model/errors.js';
 
 describe('parseDuration', () => {
@@ -27,6 +27,18 @@ describe('parseDuration', () => {
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('rejects the number %d', (value) => {
     expect(() => parseDuration(value, '--timeout')).toThrow(`--timeout: invalid duration "${value}"`);
+  });
+
+  it('reads the longest wait a timer can do', () => {
+    expect(parseDuration('2147483647ms', 'timeout')).toBe(MAX_TIMER_MS);
+    expect(MAX_TIMER_MS).toBe(2 ** 31 - 1);
+  });
+
+  // Node fires a longer timer at once, so these would time a case out immediately.
+  it.each(['2147483648ms', '597h', '2147484', '1'.repeat(400), `${'9'.repeat(400)}ms`, 1e300, Number.MAX_VALUE])('rejects %j as too long', (value) => {
+    expect(() => parseDuration(value, 'timeout')).toThrow(
+      new UsageError('timeout', `invalid duration "${String(value)}": longer than a timer can wait (2147483647 ms, about 24 days)`),
+    );
   });
 
   it('names where the bad value came from', () => {

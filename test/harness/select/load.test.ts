@@ -144,6 +144,17 @@ describe('loadCase', () => {
     ]);
   });
 
+  it('refuses a timeout longer than Node can time, which would fire at once', async () => {
+    for (const timeout of ['597h', '9'.repeat(400), `"${'9'.repeat(400)}"`]) {
+      const dir = await writeCase(`summary: s\ntimeout: ${timeout}\n${CONTAINER}`, {}, `t${timeout.length}`);
+      expect(await problems(loadCase(dir))).toEqual([
+        expect.stringMatching(
+          new RegExp(`^${path.join(dir, 'case.yaml')}:2:10: timeout: invalid duration ".+": longer than a timer can wait \\(2147483647 ms, about 24 days\\)$`),
+        ),
+      ]);
+    }
+  });
+
   it('points at a bad duration', async () => {
     const dir = await writeCase(`summary: s\ntimeout: 5 minutes\n${CONTAINER}`);
     expect(await problems(loadCase(dir))).toEqual([
@@ -195,6 +206,19 @@ describe('loadCase', () => {
     await writeFile(path.join(dir, 'out', 'test-kernel'), '');
     expect(await problems(loadCase(dir))).toEqual([
       `${path.join(dir, 'case.yaml')}:3:8: image: out/test-initrd.img not found in ${dir}`,
+    ]);
+  });
+
+  it('reports a LinuxKit image whose files link outside the case folder', async () => {
+    const dir = await writeCase('summary: s\nimage-runs-own-tests: true\nimage: out/test\n', {});
+    const outside = path.join(root, 'cmdline');
+    await writeFile(outside, 'root=/dev/sda secret');
+    await mkdir(path.join(dir, 'out'));
+    await writeFile(path.join(dir, 'out', 'test-kernel'), '');
+    await writeFile(path.join(dir, 'out', 'test-initrd.img'), '');
+    await symlink(outside, path.join(dir, 'out', 'test-cmdline'));
+    expect(await problems(loadCase(dir))).toEqual([
+      `${path.join(dir, 'case.yaml')}:3:8: image: out/test-cmdline: symlink to ${outside} leaves the case folder`,
     ]);
   });
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diskFixturePath, LOGIN_FIXTURE, type DiskFixtureName } from '../../../fixtures/disk-images.js';
+import { sshClientKeyPath } from '../../../fixtures/paths.js';
 import { fingerprintKey } from '../../../harness/history/fingerprint.js';
 import { HistoryStore } from '../../../harness/history/store.js';
 import type { Arch, RunSummary } from '../../../harness/model/types.js';
@@ -96,6 +97,21 @@ describe('the login-only disk', () => {
     const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
     for (const file of files(out)) expect(readFileSync(file, 'latin1').includes(LOGIN_FIXTURE.password), file).toBe(false);
     expect(readFileSync(results.boots[0]!.consoleLog, 'utf8')).toMatch(/login:/);
+  });
+
+  it('execs the agent over SSH, the host key pinned from the console', async () => {
+    const { results } = await runImage('x86_64', diskFixturePath('x86_64', 'login-raw'), ['--grep', FEW, '--login', 'ssh', '--identity', sshClientKeyPath('x86_64')]);
+    expect(results.results).toHaveLength(3);
+    expect(results.boots[0]!.guest?.channel).toBe('stdio');
+    expect(results.boots[0]!.phases).toMatchObject({ firmware: expect.any(Number), connect: expect.any(Number) });
+  });
+
+  it('refuses a guest whose host key is not the pinned one', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-format-'));
+    const wrong = `SHA256:${'A'.repeat(43)}`;
+    const run = await harness(['run', '--platform', 'qemu:x86_64', '--image', diskFixturePath('x86_64', 'login-raw'), '--grep', '^uname-arch$', '--login', 'ssh', '--identity', sshClientKeyPath('x86_64'), '--host-key', wrong, '--infra-retries', '0', '--out', out, '--no-history']);
+    expect(run.exitCode, run.all).toBe(3);
+    expect(run.all).toMatch(/host key/i);
   });
 });
 
