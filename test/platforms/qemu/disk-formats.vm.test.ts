@@ -5,8 +5,7 @@
  * keeping formats apart.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +81,42 @@ describe('x86_64: the bundled suite in every format', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+/** A one-case suite that reports what the guest sees of the devices and sizes it was given. */
+function devicesSuite(): string {
+  const suite = mkdtempSync(join(tmpdir(), 'harness-devices-'));
+  mkdirSync(join(suite, 'lib'));
+  copyFileSync(new URL('../../../cases/lib/tap.sh', import.meta.url), join(suite, 'lib', 'tap.sh'));
+  mkdirSync(join(suite, 'devices', 'files'), { recursive: true });
+  writeFileSync(join(suite, 'devices', 'case.yaml'), 'summary: the guest has the vCPUs, memory and disks it was given\ncontainers:\n  - name: probe\n    run: [/bin/sh, /case/test.sh]\n');
+  writeFileSync(
+    join(suite, 'devices', 'files', 'test.sh'),
+    [
+      '. /case/lib/tap.sh',
+      "echo 'TAP version 14'",
+      "echo '1..4'",
+      'report "two vCPUs" "$(nproc)" [ "$(nproc)" = 2 ]',
+      "mem=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)",
+      'report "about 768 MiB" "$mem" [ "$mem" -gt 600 -a "$mem" -le 768 ]',
+      'report "the image disk on virtio-scsi" "$(ls /sys/block)" [ -e /sys/block/sda ]',
+      'report "the data disk after it, by its serial" "$(cat /sys/block/sdb/device/vpd_pg80 2>&1 | tr -dc "[:print:]")" grep -q harness-data0 /sys/block/sdb/device/vpd_pg80',
+      '[ "$failed" -eq 0 ]',
+      '',
+    ].join('\n'),
+  );
+  return suite;
+}
+
+describe('QEMU options on a disk boot', () => {
+  it('gives the guest --cpus, --mem, --disk-bus virtio-scsi and a --disk, and never writes a --disk file', async () => {
+    const data = join(mkdtempSync(join(tmpdir(), 'harness-data-')), 'data.raw');
+    writeFileSync(data, Buffer.alloc(64 * 2 ** 20));
+    const before = sha256(data);
+    const { results } = await runImage('x86_64', diskFixturePath('x86_64', 'efi-raw'), ['--cases', devicesSuite(), '--cpus', '2', '--mem', '768M', '--disk-bus', 'virtio-scsi', '--disk', `file=${data}`]);
+    expect(results.results.map((r) => [r.caseId, r.outcome])).toEqual([['devices', 'pass']]);
+    expect(sha256(data)).toBe(before);
   });
 });
 
