@@ -11,6 +11,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.vm.test.ts'],
           globalSetup: ['test/out-untouched.ts'],
+          // Some fast tests start the CLI as a child process, which takes seconds on a loaded machine.
+          testTimeout: 30_000,
         },
       },
       {

@@ -18,10 +18,18 @@ export function platformForms(): string[] {
   return FACTORIES.flatMap((f) => f.forms);
 }
 
-/** Every factory's options, once each (the cloud factories share theirs; for a flag two kinds take, the later description, which covers both). */
+/**
+ * Every kind's options, each flag once: kinds that share a flag (--identity is the SSH key for an
+ * SSH host and for a QEMU guest's --login ssh) read the same value, and the help says both.
+ */
 export function platformOptions(): PlatformOption[] {
-  const byFlags = new Map(FACTORIES.flatMap((f) => f.options).map((o) => [o.flags, o]));
-  return [...byFlags.values()];
+  const byFlag = new Map<string, PlatformOption>();
+  for (const option of FACTORIES.flatMap((f) => f.options)) {
+    const long = option.flags.split(/[ ,]+/).find((w) => w.startsWith('--')) ?? option.flags;
+    const seen = byFlag.get(long);
+    byFlag.set(long, seen ? { ...seen, description: `${seen.description}; ${option.description}` } : option);
+  }
+  return [...byFlag.values()];
 }
 
 /**

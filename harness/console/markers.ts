@@ -38,10 +38,17 @@ const DEATH_PATTERNS: ReadonlyArray<readonly [DeathMarkerName, RegExp]> = [
 ];
 
 /**
+ * Terminal control sequences (CSI, and ESC c): SeaBIOS mirroring its screen to the serial port puts
+ * cursor moves inside the text it flushes ("Welcom\x1b[03;06H\x1b[03;07He to GRUB!").
+ */
+const CONTROL = /\x1b\[[0-9;?=]*[A-Za-z]|\x1b[c78]/g;
+
+/**
  * Classifies one console line. Reset loops (a second kernel banner, firmware after the kernel) are
  * the caller's to judge: only it knows what came before.
  */
-export function detectMarkers(line: string): Marker[] {
+export function detectMarkers(raw: string): Marker[] {
+  const line = raw.replace(CONTROL, '');
   const markers: Marker[] = [];
   for (const [name, pattern] of PHASE_PATTERNS) {
     if (pattern.test(line)) markers.push({ kind: 'phase', name });

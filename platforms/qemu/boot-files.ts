@@ -4,7 +4,6 @@
  */
 import { copyFile, open, truncate, writeFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
-import { execa } from 'execa';
 import { InfraError, UsageError } from '../../harness/model/errors.js';
 import { fileSource } from '../../harness/image/byte-source.js';
 import { containerOf } from '../../harness/image/virtual-disk.js';
@@ -30,6 +29,8 @@ async function formatOf(path: string): Promise<string> {
 }
 
 async function qemuImg(args: string[]): Promise<void> {
+  // Loaded here: only disk boots need it, and execa is slow to load before QEMU can start.
+  const { execa } = await import('execa');
   const result = await execa('qemu-img', args, { reject: false, stdin: 'ignore', all: true });
   if (result.failed) throw new InfraError(`qemu-img ${args.join(' ')} failed: ${(result.all ?? '').trim() || result.shortMessage}`);
 }

@@ -18,6 +18,11 @@ import { SnapshotCache } from './snapshot.js';
 import type { BootPlan } from './boot-plan.js';
 import { QEMU_OPTIONS, qemuSettings, type QemuSettings } from './options.js';
 import { PROFILES } from './profiles.js';
+import { overSsh } from './ssh-login.js';
+import { freeLoopbackPort } from '../shared/free-port.js';
+
+/** Boot to the guest printing its SSH host key, under TCG with UEFI firmware. */
+const SSH_HOST_KEY_TIMEOUT_MS = 300_000;
 
 export interface QemuPlatformOptions {
   reaper: Reaper;
@@ -107,7 +112,6 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
       if (missing.length) {
         return { available: false, accel: 'none', reason: `firmware ${missing.join(', ')} not found (run: harness setup)`, notes: [] };
       }
-      if (login.kind === 'ssh') throw new UsageError('--login', 'ssh is not available yet: the SSH transport has not landed; use --login console');
       const choice = await accelFor(image);
       const format = formatName(image);
       return {
@@ -128,7 +132,9 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
           const firmware = chooseFirmware(profile, image, settings.firmware);
           const plan = planBoot({ profile, image, firmware, disks: settings.disks, diskBus: settings.diskBus, payloadVia: options.payloadVia ?? 'initrd' });
           const snapshot = await snapshotFor(image, plan, startOptions.freshBoot);
-          return bootQemu({
+          const sshPort = login.kind === 'ssh' ? await freeLoopbackPort() : undefined;
+          const forwards = [...settings.publish, ...(login.kind === 'ssh' && sshPort ? [{ host: sshPort, guest: login.guestPort }] : [])];
+          const qemu = await bootQemu({
             ...(snapshot && { snapshot }),
             profile,
             accel,
@@ -138,8 +144,19 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
             smp: settings.cpus,
             memoryMiB: settings.memoryMiB,
             channel: settings.channel,
-            network: { mode: settings.networking, forwards: settings.publish },
+            network: { mode: settings.networking, forwards },
             ...(login.kind === 'console' && login.user && { login: { user: login.user, ...(login.password && { password: login.password }) } }),
+          });
+          if (login.kind !== 'ssh' || !sshPort) return qemu;
+          return overSsh(qemu, {
+            port: sshPort,
+            user: login.user,
+            identity: login.identity,
+            ...(login.hostKey && { hostKey: login.hostKey }),
+            containers: plan.layout.containers,
+            reaper: options.reaper,
+            onPhase: startOptions.onPhase,
+            timeoutMs: SSH_HOST_KEY_TIMEOUT_MS,
           });
         },
         async release() {

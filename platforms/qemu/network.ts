@@ -11,5 +11,7 @@ export interface Network {
 export function networkArgs(profile: ArchProfile, net: Network): string[] {
   if (net.mode === 'none') return [];
   const forwards = net.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`).join('');
-  return ['-netdev', `user,id=net0${forwards}`, '-device', `virtio-net-${profile.virtio},netdev=net0`];
+  // No option ROM: firmware would load iPXE for nothing, the disk or kernel is what boots.
+  const rom = profile.virtio === 'pci' ? ',romfile=' : '';
+  return ['-netdev', `user,id=net0${forwards}`, '-device', `virtio-net-${profile.virtio},netdev=net0${rom}`];
 }

@@ -17,7 +17,7 @@ export interface Forward {
 
 export type Login =
   | { kind: 'console'; user?: string; password?: string }
-  | { kind: 'ssh'; user: string; identity: string; guestPort: number };
+  | { kind: 'ssh'; user: string; identity: string; guestPort: number; hostKey?: string };
 
 export interface QemuSettings {
   channel: 'virtio' | 'console';
@@ -49,6 +49,7 @@ export const QEMU_OPTIONS: PlatformOption[] = [
   { flags: '--identity <key>', description: 'QEMU: private key for --login ssh' },
   { flags: '--no-snapshot', description: 'QEMU: boot every session instead of starting from a saved state of the booted image', default: true },
   { flags: '--snapshot-cache <dir>', description: 'QEMU: where saved states of booted images are kept (default <cache>/snapshots)' },
+  { flags: '--host-key <fingerprint>', description: 'QEMU: with --login ssh, the guest\'s host key (default: the one the guest prints on its console)' },
 ];
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
@@ -103,9 +104,10 @@ function login(options: Readonly<Record<string, unknown>>, env: Readonly<Record<
   if (how === 'ssh') {
     if (!identity) throw new UsageError('--login', 'ssh needs --identity KEY');
     if (passwordVar) throw new UsageError('--login-password-env', 'goes with --login console; --login ssh uses --identity');
-    return { kind: 'ssh', user: user ?? 'root', identity, guestPort: 22 };
+    const hostKey = options['hostKey'] === undefined ? undefined : String(options['hostKey']);
+    if (hostKey !== undefined && !/^SHA256:[A-Za-z0-9+/]{43}$/.test(hostKey)) throw new UsageError('--host-key', `"${hostKey}" is not a SHA256 fingerprint as ssh-keygen -lf prints it`);
+    return { kind: 'ssh', user: user ?? 'root', identity, guestPort: 22, ...(hostKey && { hostKey }) };
   }
-  if (identity) throw new UsageError('--identity', 'goes with --login ssh');
   if (passwordVar === undefined) return { kind: 'console', ...(user && { user }) };
   if (!user) throw new UsageError('--login-password-env', 'needs --login-user: whose password is it?');
   const password = env[passwordVar];

@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import ssh2, { type Client } from 'ssh2';
 import type { SshArchManifest } from '../../fixtures/ssh-image.js';
 import type { SshFixtureName } from '../../fixtures/paths.js';
 import { fingerprintOf, parseHostKeyBlock, type HostKey } from '../../harness/console/host-key-block.js';
 import { PROFILES, qemuArgv, withConsole, type Accel } from '../../platforms/qemu/profiles.js';
+import { freeLoopbackPort } from '../../platforms/shared/free-port.js';
 
 export interface SshGuest {
   /** The 127.0.0.1 port that reaches the guest's port 22. */
@@ -40,16 +40,6 @@ export interface StartSshGuestOptions {
   timeoutMs?: number;
 }
 
-/** A port nothing listens on now; QEMU fails to start should another process take it first. */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 export async function startSshGuest(opts: StartSshGuestOptions): Promise<SshGuest> {
   const { fixture } = opts;

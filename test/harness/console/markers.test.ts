@@ -62,6 +62,8 @@ describe('detectMarkers on single lines', () => {
     ['[    1.410000] Freeing unused kernel memory: 6080K', 'init'],
     ['harness-init: ready', 'ready'],
     ['U-Boot SPL 2023.01 (Jan 01 2023 - 00:00:00 +0000)', 'firmware'],
+    // Recorded: SeaBIOS's serial mirror of a BIOS GRUB's screen, cursor moves inside the words.
+    ['\x1b[0;30;47mWelcom\x1b[03;06H\x1b[03;07He to GRUB!', 'bootloader'],
     ['ISOLINUX 6.04 6.04-pre1  Copyright (C) 1994-2015 H. Peter Anvin et al', 'bootloader'],
     ['                             GNU GRUB  version 2.06', 'bootloader'],
   ])('%j is the %s phase', (line, name) => {

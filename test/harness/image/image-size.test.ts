@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { CpioBuilder, concatInitrd, gzipInitrd, readCpio } from '../../../harness/image/cpio.js';
 import { fixtureImageFiles } from '../../../fixtures/paths.js';
 import { UsageError } from '../../../harness/model/errors.js';
-import { measureImage } from '../../../harness/image/image-size.js';
+import { measureDisk, measureImage } from '../../../harness/image/image-size.js';
 import type { KernelImage as Image } from '../../../platforms/platform.js';
 
 let dir: string;
@@ -247,5 +247,28 @@ describe('measureImage', () => {
     // The busybox binary is hard-linked into containers/base; its data still counts as busybox.
     const busybox = readCpio(initrd).filter((e) => e.name === 'bin/busybox' || e.name === 'containers/base/rootfs/bin/busybox');
     expect(sizes.components.busybox).toBeGreaterThanOrEqual(Math.max(...busybox.map((e) => e.size)));
+  });
+});
+
+describe('measureDisk and root file system images', () => {
+  it('weighs a disk image by its file and digests its bytes', async () => {
+    const path = join(dir, 'd.qcow2');
+    const bytes = Buffer.alloc(3000, 5);
+    await writeFile(path, bytes);
+    const { sizes, identity } = await measureDisk({ kind: 'disk', name: 'd.qcow2', path, format: 'qcow2', detail: '', firmware: { bios: false, uefi: true }, arches: ['x86_64'] });
+    expect(sizes).toEqual({ kernel: 0, initrd: 0, initrdUncompressed: 0, total: 3000, components: {} });
+    expect(identity.imageDigest).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('counts a kernel+squashfs root in the total and the digest, with or without an initrd', async () => {
+    const root = join(dir, 'img-squashfs.img');
+    await writeFile(root, Buffer.alloc(1000, 1));
+    const withInitrd = await image(await gzipInitrd(new CpioBuilder().file('init', 'x').toBuffer()));
+    const plain = await measureImage(withInitrd);
+    const rooted = await measureImage({ ...withInitrd, root: { path: root, fs: 'squashfs' } });
+    expect(rooted.sizes.total).toBe(plain.sizes.total + 1000);
+    expect(rooted.identity.imageDigest).not.toBe(plain.identity.imageDigest);
+    const { initrd: _dropped, ...noInitrd } = withInitrd;
+    expect((await measureImage({ ...noInitrd, root: { path: root, fs: 'squashfs' } })).sizes).toMatchObject({ initrd: 0, initrdUncompressed: 0, total: 6 + 1000 });
   });
 });

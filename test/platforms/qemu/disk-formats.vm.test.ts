@@ -5,12 +5,12 @@
  * keeping formats apart.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diskFixturePath, LOGIN_FIXTURE, type DiskFixtureName } from '../../../fixtures/disk-images.js';
+import { sshClientKeyPath } from '../../../fixtures/paths.js';
 import { fingerprintKey } from '../../../harness/history/fingerprint.js';
 import { HistoryStore } from '../../../harness/history/store.js';
 import type { Arch, RunSummary } from '../../../harness/model/types.js';
@@ -84,6 +84,42 @@ describe('x86_64: the bundled suite in every format', () => {
   });
 });
 
+/** A one-case suite that reports what the guest sees of the devices and sizes it was given. */
+function devicesSuite(): string {
+  const suite = mkdtempSync(join(tmpdir(), 'harness-devices-'));
+  mkdirSync(join(suite, 'lib'));
+  copyFileSync(new URL('../../../cases/lib/tap.sh', import.meta.url), join(suite, 'lib', 'tap.sh'));
+  mkdirSync(join(suite, 'devices', 'files'), { recursive: true });
+  writeFileSync(join(suite, 'devices', 'case.yaml'), 'summary: the guest has the vCPUs, memory and disks it was given\ncontainers:\n  - name: probe\n    run: [/bin/sh, /case/test.sh]\n');
+  writeFileSync(
+    join(suite, 'devices', 'files', 'test.sh'),
+    [
+      '. /case/lib/tap.sh',
+      "echo 'TAP version 14'",
+      "echo '1..4'",
+      'report "two vCPUs" "$(nproc)" [ "$(nproc)" = 2 ]',
+      "mem=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)",
+      'report "about 768 MiB" "$mem" [ "$mem" -gt 600 -a "$mem" -le 768 ]',
+      'report "the image disk on virtio-scsi" "$(ls /sys/block)" [ -e /sys/block/sda ]',
+      'report "the data disk after it, by its serial" "$(cat /sys/block/sdb/device/vpd_pg80 2>&1 | tr -dc "[:print:]")" grep -q harness-data0 /sys/block/sdb/device/vpd_pg80',
+      '[ "$failed" -eq 0 ]',
+      '',
+    ].join('\n'),
+  );
+  return suite;
+}
+
+describe('QEMU options on a disk boot', () => {
+  it('gives the guest --cpus, --mem, --disk-bus virtio-scsi and a --disk, and never writes a --disk file', async () => {
+    const data = join(mkdtempSync(join(tmpdir(), 'harness-data-')), 'data.raw');
+    writeFileSync(data, Buffer.alloc(64 * 2 ** 20));
+    const before = sha256(data);
+    const { results } = await runImage('x86_64', diskFixturePath('x86_64', 'efi-raw'), ['--cases', devicesSuite(), '--cpus', '2', '--mem', '768M', '--disk-bus', 'virtio-scsi', '--disk', `file=${data}`]);
+    expect(results.results.map((r) => [r.caseId, r.outcome])).toEqual([['devices', 'pass']]);
+    expect(sha256(data)).toBe(before);
+  });
+});
+
 describe('the login-only disk', () => {
   it('logs in at the console with a password from the environment, which no output shows', async () => {
     const { out, results } = await runImage(
@@ -96,6 +132,21 @@ describe('the login-only disk', () => {
     const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
     for (const file of files(out)) expect(readFileSync(file, 'latin1').includes(LOGIN_FIXTURE.password), file).toBe(false);
     expect(readFileSync(results.boots[0]!.consoleLog, 'utf8')).toMatch(/login:/);
+  });
+
+  it('execs the agent over SSH, the host key pinned from the console', async () => {
+    const { results } = await runImage('x86_64', diskFixturePath('x86_64', 'login-raw'), ['--grep', FEW, '--login', 'ssh', '--identity', sshClientKeyPath('x86_64')]);
+    expect(results.results).toHaveLength(3);
+    expect(results.boots[0]!.guest?.channel).toBe('stdio');
+    expect(results.boots[0]!.phases).toMatchObject({ firmware: expect.any(Number), connect: expect.any(Number) });
+  });
+
+  it('refuses a guest whose host key is not the pinned one', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-format-'));
+    const wrong = `SHA256:${'A'.repeat(43)}`;
+    const run = await harness(['run', '--platform', 'qemu:x86_64', '--image', diskFixturePath('x86_64', 'login-raw'), '--grep', '^uname-arch$', '--login', 'ssh', '--identity', sshClientKeyPath('x86_64'), '--host-key', wrong, '--infra-retries', '0', '--out', out, '--no-history']);
+    expect(run.exitCode, run.all).toBe(3);
+    expect(run.all).toMatch(/host key/i);
   });
 });
 

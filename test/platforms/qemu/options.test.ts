@@ -44,7 +44,9 @@ describe('qemuSettings', () => {
   it('needs a key for ssh, and user networking with it', () => {
     expect(qemuSettings({ login: 'ssh', identity: '/k' })).toMatchObject({ login: { kind: 'ssh', user: 'root', identity: '/k', guestPort: 22 }, networking: 'user' });
     expect(usage(() => qemuSettings({ login: 'ssh' }))).toMatch(/^--login: ssh needs --identity/);
-    expect(usage(() => qemuSettings({ identity: '/k' }))).toMatch(/^--identity: goes with --login ssh/);
+    expect(usage(() => qemuSettings({ login: 'ssh', identity: '/k', hostKey: 'MD5:00' }))).toMatch(/^--host-key:/);
+    // --identity is the SSH platform's too: a run with both kinds gives it without --login ssh.
+    expect(qemuSettings({ identity: '/k' }).login).toEqual({ kind: 'console' });
     expect(usage(() => qemuSettings({ login: 'telnet' }))).toMatch(/^--login: unknown value/);
   });
 });
