@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../model/errors.js';
-import { ARCHES, PLATFORM_KINDS, type CaseDef } from '../model/types.js';
+import { ARCHES, PLATFORM_KINDS, RESULT_KINDS, type CaseDef } from '../model/types.js';
 import { parseDuration } from './duration.js';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from '../model/capabilities.js';
 
@@ -98,6 +98,7 @@ export const caseFileSchema = z
     'fresh-machine': z.boolean().default(false),
     'image-runs-own-tests': z.boolean().default(false),
     image: image.optional(),
+    result: z.enum(RESULT_KINDS).default('tap'),
     privileged: z.boolean().default(false),
     capabilities: z
       .array(
@@ -142,6 +143,7 @@ export function checkCaseFile(data: unknown): CaseFileCheck {
       freshMachine: file['fresh-machine'],
       imageRunsOwnTests: file['image-runs-own-tests'],
       image: file.image,
+      result: file.result,
       privileged: file.privileged,
       // The default set is given anyway: only what goes beyond it makes a case privileged.
       capabilities: file.capabilities.filter((cap) => !DEFAULT_CAPABILITIES.includes(cap)),
@@ -161,6 +163,9 @@ function crossFieldIssues(data: unknown): SchemaIssue[] {
   if (data['image-runs-own-tests'] === true) {
     if (containers !== undefined) {
       issues.push({ path: ['containers'], atKey: true, message: 'not used with image-runs-own-tests: true' });
+    }
+    if (data.result === 'exit-code') {
+      issues.push({ path: ['result'], message: 'an image that runs its own tests has no exit code to judge: use tap or linuxkit' });
     }
   } else {
     if (data.image !== undefined) {

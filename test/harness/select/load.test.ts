@@ -59,6 +59,7 @@ describe('loadCase', () => {
       timeoutMs: 60_000,
       freshMachine: false,
       imageRunsOwnTests: false,
+      result: 'tap',
       privileged: false,
       capabilities: [],
       containers: [{ name: 'probe', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
