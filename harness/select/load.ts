@@ -1,11 +1,11 @@
-import { access, lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { UsageError } from '../model/errors.js';
 import type { CaseDef } from '../model/types.js';
 import { openCaseImage } from '../image/open-image.js';
 import { confinementProblem } from './confine.js';
-import { checkCaseFile, NAME_PATTERN, NAME_RULE, type CaseFile, type SchemaIssue } from './schema.js';
+import { checkCaseFile, NAME_PATTERN, NAME_RULE, type CaseFile } from './schema.js';
+import { readLocatedYaml, type LocatedYaml } from './located-yaml.js';
 
 /** Every problem found in the case files, so a user can fix them all in one pass. */
 export class CaseFileErrors extends UsageError {
@@ -87,46 +87,19 @@ async function readCase(dir: string): Promise<CaseRead> {
   return { def, problems: [...imageProblems, ...outsideYaml], nameWhere: parsed.where(['name']) };
 }
 
-interface ParsedYaml {
+interface ParsedCase {
   value?: CaseFile;
   /** In document order. */
   problems: UsageError[];
-  /** `file:line:col` of a node, or of its nearest ancestor when it is absent. */
-  where(path: SchemaIssue['path'], atKey?: boolean): string;
+  where: LocatedYaml['where'];
 }
 
-async function parseCaseYaml(file: string): Promise<ParsedYaml> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return { problems: [new UsageError(file, `cannot read: ${reason}`)], where: () => file };
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (offset: number): string => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `${file}:${line}:${col}`;
-  };
-  const where = (nodePath: SchemaIssue['path'], atKey = false): string => at(offsetOf(doc, nodePath, atKey));
-
-  const yamlErrors = [...doc.errors, ...doc.warnings];
-  if (yamlErrors.length > 0) {
-    return { problems: yamlErrors.map((e) => new UsageError(at(e.pos[0]), `invalid YAML: ${e.message}`)), where };
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS();
-  } catch (error) {
-    // An alias to a missing anchor only fails here, after parsing succeeded.
-    return { problems: [new UsageError(at(0), `invalid YAML: ${(error as Error).message}`)], where };
-  }
-  const check = checkCaseFile(data);
-  if (check.ok) return { value: check.value, problems: [], where };
-  const located = check.issues.map((issue) => ({ issue, offset: offsetOf(doc, issue.path, issue.atKey) }));
-  located.sort((a, b) => a.offset - b.offset);
-  return { problems: located.map(({ issue, offset }) => new UsageError(at(offset), describe(issue))), where };
+async function parseCaseYaml(file: string): Promise<ParsedCase> {
+  const doc = await readLocatedYaml(file);
+  if (!doc.parsed) return { problems: doc.problems, where: doc.where };
+  const check = checkCaseFile(doc.data);
+  if (check.ok) return { value: check.value, problems: [], where: doc.where };
+  return { problems: doc.locate(check.issues), where: doc.where };
 }
 
 /** `fixture:<name>` as written; a LinuxKit prefix becomes absolute once its files are found inside `dir`. */
@@ -139,38 +112,6 @@ async function resolveImage(dir: string, image: string): Promise<string | { prob
     if (error instanceof UsageError) return { problem: error.problem };
     throw error;
   }
-}
-
-/**
- * Start offset of the node at `nodePath`. A missing key has no node, so the walk stops at the nearest
- * ancestor that exists, which is the mapping that should have held it.
- */
-function offsetOf(doc: Document, nodePath: SchemaIssue['path'], atKey = false): number {
-  let node: unknown = doc.contents;
-  let offset = isNode(node) ? (node.range?.[0] ?? 0) : 0;
-  for (const [index, segment] of nodePath.entries()) {
-    let next: unknown;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-      const value = pair?.value;
-      // `key:` with nothing after it has a value of zero width; the key is the better place.
-      const emptyValue = !isNode(value) || !value.range || value.range[0] === value.range[1];
-      next = (atKey && index === nodePath.length - 1) || emptyValue ? pair?.key : value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      next = node.items[segment];
-    }
-    if (!isNode(next) || !next.range) break;
-    offset = next.range[0];
-    node = next;
-  }
-  return offset;
-}
-
-function describe(issue: SchemaIssue): string {
-  const field = issue.path
-    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
-    .join('');
-  return `${field === '' ? 'top level' : field}: ${issue.message}`;
 }
 
 /** Relative paths of everything under `<dir>/files`, refusing links that would expose the host. */

@@ -3,6 +3,7 @@ import { UsageError } from '../model/errors.js';
 import { ARCHES, PLATFORM_KINDS, RESULT_KINDS, type CaseDef } from '../model/types.js';
 import { parseDuration } from './duration.js';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from '../model/capabilities.js';
+import { toSchemaIssues, type SchemaIssue } from './schema-issues.js';
 
 /**
  * Case ids, case names, container names and rootfs names. They end up in guest paths, frame payloads
@@ -115,20 +116,12 @@ export const caseFileSchema = z
 /** What case.yaml says; the loader adds identity, files, the default name and the resolved image. */
 export type CaseFile = Omit<CaseDef, 'id' | 'dir' | 'file' | 'files' | 'name'> & { name?: string };
 
-export interface SchemaIssue {
-  /** Where in the document, e.g. ['containers', 0, 'name']; [] is the document itself. */
-  path: Array<string | number>;
-  message: string;
-  /** Point at the key rather than its value: unknown keys, keys that do not belong. */
-  atKey?: boolean;
-}
-
 export type CaseFileCheck = { ok: true; value: CaseFile } | { ok: false; issues: SchemaIssue[] };
 
 /** Validates parsed case.yaml data and reports every problem in it, not just the first. */
 export function checkCaseFile(data: unknown): CaseFileCheck {
   const parsed = caseFileSchema.safeParse(data);
-  const issues = [...(parsed.success ? [] : parsed.error.issues.flatMap(toSchemaIssues)), ...crossFieldIssues(data)];
+  const issues = [...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => toSchemaIssues(issue, knownKeys))), ...crossFieldIssues(data)];
   if (!parsed.success || issues.length > 0) return { ok: false, issues };
   const file = parsed.data;
   return {
@@ -187,49 +180,9 @@ function crossFieldIssues(data: unknown): SchemaIssue[] {
   return issues;
 }
 
-function toSchemaIssues(issue: z.ZodIssue): SchemaIssue[] {
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({
-        path: [...issue.path, key],
-        atKey: true,
-        message: unknownKeyMessage(key, issue.path.length === 0 ? TOP_KEYS : CONTAINER_KEYS),
-      }));
-    case 'invalid_type':
-      return [{ path: issue.path, message: invalidTypeMessage(issue.expected, issue.received) }];
-    case 'invalid_enum_value':
-      return [{ path: issue.path, message: `"${issue.received}" is not one of ${issue.options.join(', ')}` }];
-    case 'too_small':
-      return [{ path: issue.path, message: issue.type === 'array' ? 'must list at least one' : 'must not be empty' }];
-    default:
-      return [{ path: issue.path, message: issue.message }];
-  }
-}
-
 const TOP_KEYS = Object.keys(caseFileSchema.shape);
 const CONTAINER_KEYS = Object.keys(containerSchema.shape);
-
-function unknownKeyMessage(key: string, known: string[]): string {
-  const squash = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const meant = known.find((candidate) => squash(candidate) === squash(key));
-  return meant === undefined ? `unknown key (known: ${known.join(', ')})` : `unknown key: did you mean ${meant}?`;
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  boolean: 'true or false',
-  array: 'a list',
-  object: 'a mapping',
-  null: 'an empty value',
-};
-
-function invalidTypeMessage(expected: string, received: string): string {
-  if (received === 'undefined') return 'required';
-  // YAML reads an unquoted `1.10` or `true` as a number or a boolean; quoting is the fix to suggest.
-  const hint = expected === 'string' && (received === 'number' || received === 'boolean') ? ' (quote it)' : '';
-  return `expected ${TYPE_NAMES[expected] ?? `one of ${expected}`}, got ${TYPE_NAMES[received] ?? received}${hint}`;
-}
+const knownKeys = (path: Array<string | number>): string[] => (path.length === 0 ? TOP_KEYS : CONTAINER_KEYS);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
