@@ -209,6 +209,8 @@ export interface PlatformOption {
   flags: string;
   description: string;
   default?: string | boolean;
+  /** A file or folder: a relative value in a config file is relative to that file, not to where harness runs. */
+  path?: boolean;
 }
 
 export interface PlatformContext {

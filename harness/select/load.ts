@@ -49,6 +49,29 @@ export async function discoverCases(root: string): Promise<CaseDef[]> {
   return reads.flatMap((read) => (read.def === undefined ? [] : [shared ? { ...read.def, shared } : read.def]));
 }
 
+/** Cases of several folders, as one suite: an id in two of them would mix their results and history. */
+export async function discoverSuites(roots: readonly string[]): Promise<CaseDef[]> {
+  const problems: UsageError[] = [];
+  const found: CaseDef[] = [];
+  for (const root of roots) {
+    try {
+      found.push(...(await discoverCases(root)));
+    } catch (error) {
+      if (error instanceof CaseFileErrors) problems.push(...error.problems);
+      else if (error instanceof UsageError) problems.push(error);
+      else throw error;
+    }
+  }
+  const byId = new Map<string, string>();
+  for (const def of found) {
+    const other = byId.get(def.id);
+    if (other === undefined) byId.set(def.id, def.file);
+    else problems.push(new UsageError(def.file, `the case id "${def.id}" is also ${other}`));
+  }
+  if (problems.length > 0) throw new CaseFileErrors(problems);
+  return found;
+}
+
 async function isDirectory(dir: string): Promise<boolean> {
   return stat(dir).then((info) => info.isDirectory(), () => false);
 }

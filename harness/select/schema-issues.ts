@@ -35,10 +35,39 @@ export function describeIssue(issue: SchemaIssue): string {
   return `${field === '' ? 'top level' : field}: ${issue.message}`;
 }
 
-/** The known key a near miss meant (case, `-` and `_` aside), else the list of known keys. */
-export function unknownKeyMessage(key: string, known: string[]): string {
+/**
+ * The known name a near miss meant: the same but for case, `-` and `_`, else the closest one within
+ * a typo or two (one for short names, where two would match almost anything).
+ */
+export function nearMiss(name: string, known: readonly string[]): string | undefined {
   const squash = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const meant = known.find((candidate) => squash(candidate) === squash(key));
+  const wanted = squash(name);
+  const exact = known.find((candidate) => squash(candidate) === wanted);
+  if (exact !== undefined) return exact;
+  const allowed = wanted.length <= 4 ? 1 : 2;
+  const scored = known.map((candidate) => ({ candidate, distance: typoDistance(squash(candidate), wanted) }));
+  const best = scored.filter((s) => s.distance <= allowed).sort((a, b) => a.distance - b.distance)[0];
+  return best?.candidate;
+}
+
+/** Edits (insert, delete, replace, swap two neighbours) between two short names. */
+function typoDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => rows[i]![j]!;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, at(i - 2, j - 2) + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** The known key a near miss meant, else the list of known keys. */
+function unknownKeyMessage(key: string, known: string[]): string {
+  const meant = nearMiss(key, known);
   return meant === undefined ? `unknown key (known: ${known.join(', ')})` : `unknown key: did you mean ${meant}?`;
 }
 

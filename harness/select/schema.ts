@@ -13,7 +13,7 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export const NAME_RULE = 'use 1-63 of a-z 0-9 . _ -, starting with a letter or digit';
 
 // `!` selects exclusion and `,` may separate labels on the command line, so neither can be in one.
-const LABEL_PATTERN = /^[^\s,!][^\s,]*$/;
+export const LABEL_PATTERN = /^[^\s,!][^\s,]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const name = z.string().regex(NAME_PATTERN, { message: NAME_RULE });
@@ -48,7 +48,8 @@ const containerSchema = z
   })
   .strict();
 
-const timeout = z
+/** A duration (`30s`, `2m`, `500ms`, or bare seconds) as milliseconds. */
+export const durationMs = z
   .union([z.string(), z.number()], { errorMap: () => ({ message: 'expected a duration like 30s, 2m, 500ms' }) })
   .transform((value, ctx) => {
     try {
@@ -95,7 +96,7 @@ export const caseFileSchema = z
       .min(1)
       .superRefine(uniqueItems)
       .default([...PLATFORM_KINDS]),
-    timeout: timeout.default('60s'),
+    timeout: durationMs.default('60s'),
     'fresh-machine': z.boolean().default(false),
     'image-runs-own-tests': z.boolean().default(false),
     image: image.optional(),
