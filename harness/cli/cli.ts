@@ -166,6 +166,18 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       exit(summary.exitCode);
     });
 
+  cli
+    .command('import')
+    .description('bring tests of another framework over as case folders')
+    .command('rtf <dir>')
+    .description('read an rtf / LinuxKit test/cases tree (test.sh, check.sh) and write a case folder for each test that can run; list the rest with the reason')
+    .option('-o, --out <dir>', 'the folder of case folders to write into (existing cases are left alone)', 'cases')
+    .action(async (dir: string, opts: { out: string }) => {
+      const { importRtf } = await import('./commands/import.js');
+      await importRtf(dir, opts.out, (t) => process.stdout.write(t));
+      exit(EXIT.ok);
+    });
+
   const history = cli.command('history').description('the run history store');
   history
     .command('export')
