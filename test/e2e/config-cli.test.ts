@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,16 @@ describe('the config file through the CLI (nothing booted)', { timeout: 30_000 }
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('--project: no project "x68"');
     expect(unknown.stderr).toContain('(did you mean x86?)');
+  });
+
+  it('gives each of several projects a folder of its own under --out, and stops at the first bad one', async () => {
+    const file = configFile('image: /nonexistent/img\nprojects:\n  - name: first\n    platform: qemu:x86_64\n  - name: second\n    platform: qemu:arm64\n');
+    const out = join(mkdtempSync(join(tmpdir(), 'harness-config-out-')), 'night');
+    const run = await harness(['run', '--config', file, '--out', out]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toContain('project first: qemu:x86_64');
+    expect(run.stderr).toContain('project first: --image: image /nonexistent/img');
+    expect(readdirSync(out)).toEqual(['first']);
   });
 
   it('names the project whose setting is wrong', async () => {
