@@ -39,7 +39,7 @@ async function trivialCases(root: string, n: number): Promise<CaseDef[]> {
     await writeFile(join(dir, 'files', 'test.sh'), 'echo 1..1\necho ok 1 - noop\n');
     cases.push({
       id, dir, file: join(dir, 'case.yaml'), name: id, summary: 'noop', labels: [], arch: [...arches], platforms: ['qemu'],
-      timeoutMs: 60_000, freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], files: ['test.sh'],
+      timeoutMs: 60_000, freshMachine: false, imageRunsOwnTests: false, result: 'tap', privileged: false, capabilities: [], files: ['test.sh'],
       containers: [{ name: 'c', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
     });
   }

@@ -51,7 +51,7 @@ async function printingCase(root: string, id: string, count: number): Promise<Ca
   await writeFile(join(dir, 'files', 'print.sh'), `head -c ${count} /dev/zero | tr '\\000' x\n`);
   return {
     id, dir, file: join(dir, 'case.yaml'), name: id, summary: 'prints', labels: [], arch: ['arm64'], platforms: ['board'],
-    timeoutMs: 300_000, freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], files: ['print.sh'],
+    timeoutMs: 300_000, freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], result: 'tap', files: ['print.sh'],
     containers: [{ name: 'c', rootfs: 'base', run: ['/bin/sh', '/case/print.sh'], env: {} }],
   };
 }

@@ -268,6 +268,8 @@ export interface PlatformOption {
   default?: string | boolean;
   /** Given more than once, it collects its values into a list. */
   repeatable?: boolean;
+  /** A file or folder: a relative value in a config file is relative to that file, not to where harness runs. */
+  path?: boolean;
 }
 
 export interface PlatformContext {

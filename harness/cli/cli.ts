@@ -5,7 +5,8 @@ import { parseArches } from './commands/platforms.js';
 import { repoRoot } from './repo-root.js';
 import { platformForms, platformOptions } from '../../platforms/registry.js';
 import type { ReportFlags } from './commands/report.js';
-import type { RunFlags, Terminal } from './commands/run.js';
+import type { Terminal } from './commands/run.js';
+import type { RunOnlyFlags } from './commands/run-projects.js';
 import { HarnessFailure, UsageError } from '../model/errors.js';
 import { Guardian } from '../lifecycle/guardian.js';
 import { Reaper } from '../lifecycle/reaper.js';
@@ -15,6 +16,10 @@ import { scrubLine } from '../report/scrub-line.js';
 import { MAX_TIMER_MS, TOO_LONG } from '../select/duration.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const DEFAULT_CASES: readonly string[] = [resolve(repoRoot, 'cases')];
+/** The first --cases replaces the bundled suite; later ones add to it. */
+const collectCases = (value: string, previous: readonly string[]) => (previous === DEFAULT_CASES ? [resolve(value)] : [...previous, resolve(value)]);
+const CONFIG_HELP = 'harness.config.{ts,js,json,yaml}';
 const nonNegativeInt = (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number`);
@@ -61,48 +66,72 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   const platformHelp = `where to run, a list that may mix kinds: ${platformForms().join(', ')}`;
-  const run = cli
-    .command('run')
-    .description('boot the image and run the selected cases')
-    .option('-p, --platform <names>', platformHelp, 'qemu')
-    .option('--image <file|prefix>', 'an ISO, a raw, qcow2, VHD or VMDK disk, or a LinuxKit prefix (<prefix>-kernel with -initrd.img, -squashfs.img or -erofs.img); default: the bundled fixture')
-    .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
-    .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
-    .option('-r, --reporter <names>', 'human, tap, junit, json (repeatable or comma-separated)', collect, [])
+  // Each platform kind brings its own options; the core only passes them on.
+  const platformKeys = new Set<string>();
+  /** The options a config file's projects may also set, and the two that pick the projects. */
+  const addSettings = (command: Command): Command => {
+    command
+      .option('--config <file>', `config file with projects (default: ${CONFIG_HELP} here or above, up to the repository root)`)
+      .option('--project <name>', 'only this project of the config file (repeatable; default: every project)', collect, [])
+      .option('-p, --platform <names>', platformHelp, 'qemu')
+      .option('--image <file|prefix>', 'an ISO, a raw, qcow2, VHD or VMDK disk, or a LinuxKit prefix (<prefix>-kernel with -initrd.img, -squashfs.img or -erofs.img); default: the bundled fixture')
+      .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
+      .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
+      .option('--cases <dir>', 'folder of case folders (repeatable; default: the bundled cases/)', collectCases, DEFAULT_CASES)
+      .option('-r, --reporter <names>', 'human, tap, junit, json, html, github (repeatable or comma-separated)', collect, [])
+      .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', timerSeconds)
+      .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', timerSeconds)
+      .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
+      .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2);
+    // Kinds may share an option (--identity serves SSH hosts and QEMU guests reached over SSH): once each.
+    const added = new Set<string>();
+    for (const option of platformOptions()) {
+      const created = command.createOption(option.flags, option.description);
+      if (added.has(created.attributeName())) continue;
+      if (option.repeatable) created.argParser(collect).default([]);
+      else if (option.default !== undefined) created.default(option.default);
+      command.addOption(created);
+      added.add(created.attributeName());
+      platformKeys.add(created.attributeName());
+    }
+    return command;
+  };
+  const runs = async (command: Command) => {
+    const { projectRuns } = await import('./commands/projects.js');
+    return projectRuns(command, platformKeys, defaultReporterNames(process.env), process.cwd());
+  };
+
+  addSettings(cli.command('run').description('boot the image and run the selected cases'))
     .option('-o, --out <dir>', 'output folder, new or empty (default: out/<run id>, linked from out/latest)')
     .option('--force-out', 'empty a non-empty --out folder first', false)
-    .option('-t, --timeout <seconds>', 'per-case timeout, overriding case.yaml', timerSeconds)
-    .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
     .option('--shard <i/n>', 'run shard i of n')
     .option('-j, --jobs <n|auto>', 'sessions at once per platform capacity: auto (from cores and free memory, never more) or a number', jobs)
     .option('--slots <n>', 'the same as --jobs n', positiveInt)
-    .option('--retries <n>', 'rerun a failed case up to n times; a later pass is reported as flaky', nonNegativeInt, 0)
-    .option('--infra-retries <n>', 'boot again up to n times for cases an infrastructure error kept from running', nonNegativeInt, 2)
-    .option('--boot-timeout <seconds>', 'spawn to a ready shell, before the boot counts as failed', timerSeconds)
     .option('--repeat <n>', 'boot every session n times to collect boot-time samples', positiveInt, 1)
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')
     .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
-    .action(async (opts: Omit<RunFlags, 'cache' | 'platformOptions'> & Record<string, unknown>) => {
-      const reporter = opts.reporter.length ? opts.reporter : defaultReporterNames(process.env);
-      const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
-      const { runCommand } = await import('./commands/run.js');
-      const summary = await runCommand({ ...opts, reporter, platformOptions, cache: cli.opts<{ cache: string }>().cache }, terminalFromEnv(), reaper);
-      exit(summary.exitCode);
+    .action(async (opts: RunOnlyFlags & { jobs?: number }, command: Command) => {
+      const projects = await runs(command);
+      const { runProjects } = await import('./commands/run-projects.js');
+      const rest: RunOnlyFlags = {
+        out: opts.out,
+        forceOut: opts.forceOut,
+        shard: opts.shard,
+        slots: opts.slots ?? opts.jobs,
+        repeat: opts.repeat,
+        history: opts.history,
+        revision: opts.revision,
+        cache: cli.opts<{ cache: string }>().cache,
+      };
+      exit(await runProjects(projects, rest, terminalFromEnv(), reaper));
     });
-  const platformKeys = new Set<string>();
 
-  const list = cli
-    .command('list')
-    .description('list the cases a run would select, and why the others are left out')
-    .option('-p, --platform <names>', platformHelp, 'qemu')
-    .option('-g, --grep <regex>', 'only cases whose id, name or summary match')
-    .option('-l, --label <label>', 'only cases with this label; !label excludes (repeatable)', collect, [])
-    .option('--cases <dir>', 'folder of case folders', resolve(repoRoot, 'cases'))
-    .action(async (opts: { platform: string; grep?: string; label: string[]; cases: string } & Record<string, unknown>) => {
+  addSettings(cli.command('list').description('list the cases a run would select, and why the others are left out; with a config file, each project\'s settings and where they came from'))
+    .action(async (_opts: unknown, command: Command) => {
+      const projects = await runs(command);
       const { listCommand } = await import('./commands/list.js');
-      const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));
-      await listCommand({ ...opts, platformOptions }, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
+      await listCommand(projects, reaper, cli.opts<{ cache: string }>().cache, (t) => process.stdout.write(t));
       exit(EXIT.ok);
     });
 
@@ -141,6 +170,18 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
       const { mergeCommand } = await import('./commands/merge.js');
       const summary = await mergeCommand(dirs, opts.out, opts.forceOut, (t) => process.stdout.write(t));
       exit(summary.exitCode);
+    });
+
+  cli
+    .command('import')
+    .description('bring tests of another framework over as case folders')
+    .command('rtf <dir>')
+    .description('read an rtf / LinuxKit test/cases tree (test.sh, check.sh) and write a case folder for each test that can run; list the rest with the reason')
+    .option('-o, --out <dir>', 'the folder of case folders to write into (existing cases are left alone)', 'cases')
+    .action(async (dir: string, opts: { out: string }) => {
+      const { importRtf } = await import('./commands/import.js');
+      await importRtf(dir, opts.out, (t) => process.stdout.write(t));
+      exit(EXIT.ok);
     });
 
   const history = cli.command('history').description('the run history store');
@@ -187,19 +228,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     });
 
   // Each platform kind brings its own options (`--channel` is QEMU's, `--lab` the boards'); the core only passes them on.
-  // Kinds may share an option (--identity serves SSH hosts and QEMU guests reached over SSH): once each.
-  for (const command of [run, list]) {
-    const added = new Set<string>();
-    for (const option of platformOptions()) {
-      const created = command.createOption(option.flags, option.description);
-      if (added.has(created.attributeName())) continue;
-      if (option.repeatable) created.argParser(collect).default([]);
-      else if (option.default !== undefined) created.default(option.default);
-      command.addOption(created);
-      added.add(created.attributeName());
-      platformKeys.add(created.attributeName());
-    }
-  }
+
 
   const lab = cli.command('lab').description('the boards of a lab file: their leases and health');
   lab

@@ -1,4 +1,4 @@
-import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { UsageError } from '../model/errors.js';
 
@@ -26,4 +26,11 @@ export async function prepareOutDir(path: string, { force }: { force: boolean })
     throw new UsageError('--out', `${path} holds the current folder; --force-out will not clear it`);
   }
   for (const entry of entries) await rm(join(path, entry), { recursive: true, force: true });
+}
+
+/** `out/latest` beside a run's default output folder points at it; where links are refused, there is none. */
+export async function pointLatest(outDir: string): Promise<void> {
+  const link = join(outDir, '..', 'latest');
+  await rm(link, { force: true });
+  await symlink(outDir, link).catch(() => undefined);
 }

@@ -12,6 +12,14 @@ export type TargetArch = Arch | 'unknown';
 export const PLATFORM_KINDS = ['qemu', 'ssh', 'cloud', 'board'] as const;
 export type PlatformKind = (typeof PLATFORM_KINDS)[number];
 
+/**
+ * How a case is judged: `tap` reads TAP on stdout (and the exit code); `exit-code` keeps the output as
+ * a log and passes on exit 0, as rtf does; `linuxkit` looks for LinuxKit's `<name> test suite PASSED`
+ * or `FAILED` line, on a container's stdout or an image's console.
+ */
+export const RESULT_KINDS = ['tap', 'exit-code', 'linuxkit'] as const;
+export type ResultKind = (typeof RESULT_KINDS)[number];
+
 export interface ContainerDef {
   name: string;
   /** A rootfs the image ships under /containers/<rootfs>/rootfs, plus the case's files/ at /case. */
@@ -42,6 +50,8 @@ export interface CaseDef {
    * (`<prefix>-kernel`, `-initrd.img`, `-cmdline`). Absent: the image the run was given.
    */
   image?: string;
+  /** How its output is judged. */
+  result: ResultKind;
   /** Every capability, no seccomp, nothing masked: runs in a boot of its own. */
   privileged: boolean;
   /** Capabilities beyond the default container profile; a case that lists any is privileged too. */
@@ -94,6 +104,11 @@ export interface ContainerResult {
   exitCode: number | null;
   durationMs: number;
   timedOut: boolean;
+  /**
+   * Absent for TAP. Otherwise the output was not read as TAP, and `tap` is an empty summary whose
+   * `ok` and `problems` carry that verdict.
+   */
+  result?: Exclude<ResultKind, 'tap'>;
   tap: TapSummary;
   /** Bounded copies for reports; the full streams are in the output folder. */
   stdout: string;

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { BootRecord, CaseResult, RunInfo, RunSummary, SkippedCase, TapAssert, TapSummary } from '../model/types.js';
+import type { BootRecord, CaseResult, ContainerResult, RunInfo, RunSummary, SkippedCase, TapAssert, TapSummary } from '../model/types.js';
 import { readConsoleExcerpt, type ConsoleExcerpt } from './console-excerpt.js';
 
 /** What report.html embeds: the run, with diagnostics already YAML text and console logs cut to size. */
@@ -30,6 +30,8 @@ export interface HtmlContainer {
   timedOut: boolean;
   durationMs: number;
   format: TapSummary['format'];
+  /** Absent for TAP: the output was judged another way and has no asserts to show. */
+  result?: ContainerResult['result'];
   asserts: HtmlAssert[];
   problems: string[];
   bailout?: string;
@@ -81,6 +83,7 @@ function htmlCase(r: CaseResult): HtmlCase {
       timedOut: c.timedOut,
       durationMs: c.durationMs,
       format: c.tap.format,
+      ...(c.result && { result: c.result }),
       asserts: c.tap.asserts.map(htmlAssert),
       problems: c.tap.problems,
       ...(c.tap.bailout !== undefined && { bailout: c.tap.bailout }),

@@ -106,12 +106,15 @@ function assertList(asserts) {
   }));
 }
 
+// Output judged without TAP has no asserts: the status names how it was judged instead.
+var RESULT_NAMES = { 'exit-code': 'judged by its exit code', linuxkit: 'judged by its "test suite PASSED" line' };
+
 function containerView(k, failing) {
-  var status = [k.timedOut ? 'timed out' : 'exit code ' + (k.exitCode === null ? 'none' : k.exitCode), ms(k.durationMs), 'TAP ' + k.format];
+  var status = [k.timedOut ? 'timed out' : 'exit code ' + (k.exitCode === null ? 'none' : k.exitCode), ms(k.durationMs), RESULT_NAMES[k.result] || 'TAP ' + k.format];
   var problems = (k.bailout !== undefined ? ['bailed out: ' + k.bailout] : []).concat(k.problems);
   return el('section', 'container', [
     el('h3', null, ['Container ', k.name, ' ', el('span', 'meta exit', [status.join(' \u00b7 ')])]),
-    k.asserts.length ? assertList(k.asserts) : el('div', 'meta', ['no TAP asserts']),
+    k.asserts.length ? assertList(k.asserts) : k.result ? null : el('div', 'meta', ['no TAP asserts']),
     problems.length ? el('ul', 'problems', problems.map(function (p) { return el('li', 'o-fail', [p]); })) : null,
     // stdout is mostly the TAP shown above; stderr is where a failing case says why.
     collapsed('stdout (' + kib(k.stdout.length) + ')', el('pre', 'stdout', [k.stdout]), false),

@@ -12,6 +12,7 @@ import { UART_UPLOAD } from '../guest/framed-upload.js';
 import { judgeContainers } from '../collect/outcome.js';
 import type { PlannedSession } from '../plan/plan.js';
 import { extractTapFromConsole, parseTap } from '../collect/tap.js';
+import { findSuiteLine, plainSummary, suiteSummary } from '../collect/plain-summary.js';
 import type { BootRecord, CaseDef, CaseResult, ContainerResult, PhaseName, Reporter } from '../model/types.js';
 import type { Console, Image, Lease, Machine, MachineEnd, PayloadFile, Platform, RootfsArchive } from '../../platforms/platform.js';
 
@@ -204,12 +205,13 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
     try {
       const unit = await link.run(c.id, container.name, c.timeoutMs, { stdout: (b) => stdout.write(b), stderr: (b) => stderr.write(b) });
       agentErrors.push(...unit.agentErrors);
+      const exitCode = unit.exit === 'timeout' ? null : unit.exit;
       containers.push({
         name: container.name,
-        exitCode: unit.exit === 'timeout' ? null : unit.exit,
+        exitCode,
         durationMs: unit.durationMs,
         timedOut: unit.exit === 'timeout',
-        tap: parseTap(stdout.tapText()),
+        ...(c.result === 'tap' ? { tap: parseTap(stdout.tapText()) } : { result: c.result, tap: plainSummary(c.result, stdout.tapText(), exitCode) }),
         stdout: stdout.tailText(),
         stderr: stderr.tailText(),
       });
@@ -231,7 +233,10 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
   };
 }
 
-/** LinuxKit-style test images print TAP on the console and power off; the harness only reads it. */
+/**
+ * Test images print their result on the console and power off; the harness only reads it: TAP, or
+ * LinuxKit's `<name> test suite PASSED` line.
+ */
 async function ownTests(c: CaseDef, machine: Machine, console: Console, watch: BootWatch, ctx: SessionContext, session: PlannedSession): Promise<CaseResult> {
   const startedAt = new Date();
   ctx.reporter.onCaseBegin?.(c.id, ctx.platform.name);
@@ -239,9 +244,7 @@ async function ownTests(c: CaseDef, machine: Machine, console: Console, watch: B
   if (watch.failure) throw watch.failure;
   if (!stopped) throw new TimeoutError(`the image did not power off within ${c.timeoutMs} ms`, { machine: machine.id });
   const text = await readFile(console.log.path, 'utf8');
-  const tap = parseTap(extractTapFromConsole(text));
-  if (tap.format === 'none') throw new InfraError('the image powered off without printing TAP', { machine: machine.id });
-  const container: ContainerResult = { name: 'console', exitCode: null, durationMs: machine.now(), timedOut: false, tap, stdout: '', stderr: '' };
+  const container: ContainerResult = { name: 'console', exitCode: null, durationMs: machine.now(), timedOut: false, ...consoleVerdict(c, text, machine.id), stdout: '', stderr: '' };
   const verdict = judgeContainers([{ ...container, exitCode: 0 }], []);
   const result: CaseResult = {
     ...caseBase(c, ctx, session),
@@ -254,6 +257,18 @@ async function ownTests(c: CaseDef, machine: Machine, console: Console, watch: B
   };
   ctx.reporter.onCaseEnd?.(result);
   return result;
+}
+
+/** An image that printed no result at all ran into trouble before its tests could say anything. */
+function consoleVerdict(c: CaseDef, text: string, machineId: string): Pick<ContainerResult, 'tap' | 'result'> {
+  if (c.result === 'linuxkit') {
+    const suite = findSuiteLine(text);
+    if (!suite) throw new InfraError(`the image powered off without printing a line like "<name> test suite PASSED"`, { machine: machineId });
+    return { result: 'linuxkit', tap: suiteSummary(suite) };
+  }
+  const tap = parseTap(extractTapFromConsole(text));
+  if (tap.format === 'none') throw new InfraError('the image powered off without printing TAP', { machine: machineId });
+  return { tap };
 }
 
 /** Resolves at the first console byte; nothing at all in time means the machine or its firmware never ran. */

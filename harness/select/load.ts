@@ -1,11 +1,11 @@
-import { access, lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../model/errors.js';
 import type { CaseDef } from '../model/types.js';
 import { openCaseImage } from '../image/open-image.js';
 import { confinementProblem } from './confine.js';
 import { checkCaseFile, NAME_PATTERN, NAME_RULE, type CaseFile } from './schema.js';
-import { parseLocatedYaml, YamlFileErrors, type LocatedYaml } from './located-yaml.js';
+import { readLocatedYaml, YamlFileErrors, type LocatedYaml } from './located-yaml.js';
 
 /** Every problem found in the case files, so a user can fix them all in one pass. */
 export class CaseFileErrors extends YamlFileErrors {}
@@ -42,6 +42,29 @@ export async function discoverCases(root: string): Promise<CaseDef[]> {
   const shared = (await isDirectory(libDir)) ? { dir: libDir, files: await listFiles(libDir, libDir, problems) } : undefined;
   if (problems.length > 0) throw new CaseFileErrors(problems);
   return reads.flatMap((read) => (read.def === undefined ? [] : [shared ? { ...read.def, shared } : read.def]));
+}
+
+/** Cases of several folders, as one suite: an id in two of them would mix their results and history. */
+export async function discoverSuites(roots: readonly string[]): Promise<CaseDef[]> {
+  const problems: UsageError[] = [];
+  const found: CaseDef[] = [];
+  for (const root of roots) {
+    try {
+      found.push(...(await discoverCases(root)));
+    } catch (error) {
+      if (error instanceof CaseFileErrors) problems.push(...error.problems);
+      else if (error instanceof UsageError) problems.push(error);
+      else throw error;
+    }
+  }
+  const byId = new Map<string, string>();
+  for (const def of found) {
+    const other = byId.get(def.id);
+    if (other === undefined) byId.set(def.id, def.file);
+    else problems.push(new UsageError(def.file, `the case id "${def.id}" is also ${other}`));
+  }
+  if (problems.length > 0) throw new CaseFileErrors(problems);
+  return found;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
@@ -82,15 +105,19 @@ async function readCase(dir: string): Promise<CaseRead> {
   return { def, problems: [...imageProblems, ...outsideYaml], nameWhere: parsed.where(['name']) };
 }
 
-async function parseCaseYaml(file: string): Promise<LocatedYaml<CaseFile>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return { problems: [new UsageError(file, `cannot read: ${reason}`)], where: () => file };
-  }
-  return parseLocatedYaml(file, text, checkCaseFile);
+interface ParsedCase {
+  value?: CaseFile;
+  /** In document order. */
+  problems: UsageError[];
+  where: LocatedYaml['where'];
+}
+
+async function parseCaseYaml(file: string): Promise<ParsedCase> {
+  const doc = await readLocatedYaml(file);
+  if (!doc.parsed) return { problems: doc.problems, where: doc.where };
+  const check = checkCaseFile(doc.data);
+  if (check.ok) return { value: check.value, problems: [], where: doc.where };
+  return { problems: doc.locate(check.issues), where: doc.where };
 }
 
 /** `fixture:<name>` as written; a LinuxKit prefix becomes absolute once its files are found inside `dir`. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../model/errors.js';
-import { ARCHES, PLATFORM_KINDS, type CaseDef } from '../model/types.js';
+import { ARCHES, PLATFORM_KINDS, RESULT_KINDS, type CaseDef } from '../model/types.js';
 import { parseDuration } from './duration.js';
 import { isRecord, toSchemaIssues, type Checked, type SchemaIssue } from './located-yaml.js';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from '../model/capabilities.js';
@@ -13,7 +13,7 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export const NAME_RULE = 'use 1-63 of a-z 0-9 . _ -, starting with a letter or digit';
 
 // `!` selects exclusion and `,` may separate labels on the command line, so neither can be in one.
-const LABEL_PATTERN = /^[^\s,!][^\s,]*$/;
+export const LABEL_PATTERN = /^[^\s,!][^\s,]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const name = z.string().regex(NAME_PATTERN, { message: NAME_RULE });
@@ -48,7 +48,8 @@ const containerSchema = z
   })
   .strict();
 
-const timeout = z
+/** A duration (`30s`, `2m`, `500ms`, or bare seconds) as milliseconds. */
+export const durationMs = z
   .union([z.string(), z.number()], { errorMap: () => ({ message: 'expected a duration like 30s, 2m, 500ms' }) })
   .transform((value, ctx) => {
     try {
@@ -95,10 +96,11 @@ export const caseFileSchema = z
       .min(1)
       .superRefine(uniqueItems)
       .default([...PLATFORM_KINDS]),
-    timeout: timeout.default('60s'),
+    timeout: durationMs.default('60s'),
     'fresh-machine': z.boolean().default(false),
     'image-runs-own-tests': z.boolean().default(false),
     image: image.optional(),
+    result: z.enum(RESULT_KINDS).default('tap'),
     privileged: z.boolean().default(false),
     capabilities: z
       .array(
@@ -135,6 +137,7 @@ export function checkCaseFile(data: unknown): CaseFileCheck {
       freshMachine: file['fresh-machine'],
       imageRunsOwnTests: file['image-runs-own-tests'],
       image: file.image,
+      result: file.result,
       privileged: file.privileged,
       // The default set is given anyway: only what goes beyond it makes a case privileged.
       capabilities: file.capabilities.filter((cap) => !DEFAULT_CAPABILITIES.includes(cap)),
@@ -154,6 +157,9 @@ function crossFieldIssues(data: unknown): SchemaIssue[] {
   if (data['image-runs-own-tests'] === true) {
     if (containers !== undefined) {
       issues.push({ path: ['containers'], atKey: true, message: 'not used with image-runs-own-tests: true' });
+    }
+    if (data.result === 'exit-code') {
+      issues.push({ path: ['result'], message: 'an image that runs its own tests has no exit code to judge: use tap or linuxkit' });
     }
   } else {
     if (data.image !== undefined) {
@@ -177,4 +183,4 @@ function crossFieldIssues(data: unknown): SchemaIssue[] {
 
 const TOP_KEYS = Object.keys(caseFileSchema.shape);
 const CONTAINER_KEYS = Object.keys(containerSchema.shape);
-const knownKeys = (path: Array<string | number>) => (path.length === 0 ? TOP_KEYS : CONTAINER_KEYS);
+const knownKeys = (path: Array<string | number>): string[] => (path.length === 0 ? TOP_KEYS : CONTAINER_KEYS);

@@ -119,8 +119,8 @@ export const sshFactory: PlatformFactory = {
   kind: 'ssh',
   forms: ['ssh:[user@]host[:port]'],
   options: [
-    { flags: '--identity <key>', description: 'SSH: private key file (default: the SSH agent at SSH_AUTH_SOCK)' },
-    { flags: '--known-hosts <file>', description: 'SSH: known_hosts to verify host keys against (default ~/.ssh/known_hosts and the harness\'s own)' },
+    { flags: '--identity <key>', description: 'SSH: private key file (default: the SSH agent at SSH_AUTH_SOCK)', path: true },
+    { flags: '--known-hosts <file>', description: 'SSH: known_hosts to verify host keys against (default ~/.ssh/known_hosts and the harness\'s own)', path: true },
     { flags: '--host-key <fingerprint>', description: 'SSH: the host key\'s SHA256 fingerprint, pinned' },
     { flags: '--trust-on-first-use', description: 'SSH: accept an unknown host key once and remember it in the harness\'s own known_hosts' },
   ],

@@ -32,7 +32,7 @@ export function fakeCase(id: string, extra: Partial<CaseDef> = {}): CaseDef {
     platforms: ['qemu'],
     timeoutMs: 1000,
     freshMachine: false,
-    imageRunsOwnTests: false,
+    imageRunsOwnTests: false, result: 'tap',
     containers: [{ name: 'main', rootfs: 'alpine', run: ['/case/test.sh'], env: {} }],
     files: [],
     privileged: false,

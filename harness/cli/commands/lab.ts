@@ -40,7 +40,7 @@ export async function labHealth(board: string, flags: { lab: string; out?: strin
         label: [],
         reporter: ['human'],
         out: flags.out,
-        cases,
+        cases: [cases],
         cache: flags.cache,
         repeat: 1,
         retries: 0,

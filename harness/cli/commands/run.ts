@@ -1,12 +1,11 @@
-import { rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { discoverCases } from '../../select/load.js';
+import { discoverSuites } from '../../select/load.js';
 import { parseShard, selectCases, type SelectTarget } from '../../select/select.js';
 import { UsageError } from '../../model/errors.js';
 import { checkDisk, checkImage } from '../../image/image-check.js';
 import { openCaseImage, openImage } from '../../image/open-image.js';
-import { prepareOutDir } from '../out-dir.js';
+import { pointLatest, prepareOutDir } from '../out-dir.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
 import { checkReporterNames, githubOptionsFromEnv } from '../../report/reporter-names.js';
 import { RedactingReporter, redactor, secretsFrom } from '../../report/redact.js';
@@ -30,7 +29,8 @@ export interface RunFlags {
   /** Empty a non-empty --out first instead of refusing it. */
   forceOut?: boolean;
   timeout?: number;
-  cases: string;
+  /** Case folders; their case ids must not clash. */
+  cases: string[];
   shard?: string;
   slots?: number;
   cache?: string;
@@ -76,7 +76,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const bundled = flags.image ? undefined : ensureFixtures(knownArches(platforms.filter((p) => p.runs === 'kernel')), flags.cache, log);
   // Awaited below; a bad case file must not leave it rejecting unheard meanwhile.
   bundled?.catch(() => undefined);
-  const cases = await discoverCases(flags.cases);
+  const cases = await discoverSuites(flags.cases);
   // Bad input fails before anything is built or booted; the folder of an earlier run is never mixed into.
   const outDir = resolve(flags.out ?? join('out', runId));
   await prepareOutDir(outDir, { force: flags.forceOut === true });
@@ -229,10 +229,4 @@ async function ownTestsImage(c: CaseDef, target: RunTarget, cache: string | unde
   if (target.arch === 'unknown') throw new UsageError(c.file, `${target.platform.name} has no known arch to pick an image for`);
   if (ref.startsWith('fixture:')) return bundledImage(target.arch, ref.slice('fixture:'.length), cache, c.file);
   return openCaseImage(ref, c.dir, c.file);
-}
-
-async function pointLatest(outDir: string): Promise<void> {
-  const link = join(outDir, '..', 'latest');
-  await rm(link, { force: true });
-  await symlink(outDir, link).catch(() => undefined);
 }

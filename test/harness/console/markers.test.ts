@@ -17,7 +17,7 @@ describe('detectMarkers on recorded consoles', () => {
   it('finds SeaBIOS and the kernel banner behind the escape sequences that precede them (x86_64)', () => {
     const lines = fixtureLines('x86-seabios-boot.log');
     expect(lines[0]).toMatch(/^\x1bc\x1b\[\?7l/);
-    expect(lines[2]).toMatch(/disable\)\.\.\. o\x1bc.*\[    0\.000000\] Linux version/);
+    expect(lines[2]).toMatch(/disable\)\.\.\. o\x1bc.*\[ {4}0\.000000\] Linux version/);
     expect(markersOf(lines)).toEqual([
       [0, { kind: 'phase', name: 'firmware' }],
       [2, { kind: 'phase', name: 'kernel' }],

@@ -5,7 +5,7 @@ import type { CaseDef } from '../../../harness/model/types.js';
 function c(id: string, extra: Partial<CaseDef> = {}): CaseDef {
   return {
     id, dir: `/c/${id}`, file: `/c/${id}/case.yaml`, name: id, summary: id, labels: [], arch: ['x86_64'], platforms: ['qemu'],
-    timeoutMs: 1000, freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], containers: [], files: [], ...extra,
+    timeoutMs: 1000, freshMachine: false, imageRunsOwnTests: false, result: 'tap', privileged: false, capabilities: [], containers: [], files: [], ...extra,
   };
 }
 

@@ -59,6 +59,7 @@ describe('loadCase', () => {
       timeoutMs: 60_000,
       freshMachine: false,
       imageRunsOwnTests: false,
+      result: 'tap',
       privileged: false,
       capabilities: [],
       containers: [{ name: 'probe', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
@@ -94,12 +95,12 @@ describe('loadCase', () => {
 
   it('points at unknown keys, at the top and inside a container', async () => {
     const dir = await writeCase(
-      'summary: s\nfresh_machine: true\ncontainers:\n  - name: probe\n    run: /case/test.sh\n    envs: {}\n',
+      'summary: s\nfresh_machine: true\ncontainers:\n  - name: probe\n    run: /case/test.sh\n    colour: red\n',
     );
     const file = path.join(dir, 'case.yaml');
     expect(await problems(loadCase(dir))).toEqual([
       `${file}:2:1: fresh_machine: unknown key: did you mean fresh-machine?`,
-      `${file}:6:5: containers[0].envs: unknown key (known: name, rootfs, run, env)`,
+      `${file}:6:5: containers[0].colour: unknown key (known: name, rootfs, run, env)`,
     ]);
   });
 

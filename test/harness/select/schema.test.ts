@@ -16,6 +16,7 @@ describe('checkCaseFile', () => {
         timeoutMs: 60_000,
         freshMachine: false,
         imageRunsOwnTests: false,
+        result: 'tap',
         privileged: false,
         capabilities: [],
         image: undefined,
@@ -67,6 +68,22 @@ describe('checkCaseFile', () => {
   it('accepts an image case without containers', () => {
     const check = checkCaseFile({ summary: 'z', 'image-runs-own-tests': true, image: 'fixture:selftest' });
     expect(check).toMatchObject({ ok: true, value: { imageRunsOwnTests: true, image: 'fixture:selftest', containers: [] } });
+  });
+
+  it('reads how a case is judged: TAP by default, exit-code or linuxkit when it says so', () => {
+    const containers = [{ name: 'a', run: '/case/check.sh' }];
+    expect(checkCaseFile({ summary: 'z', containers })).toMatchObject({ ok: true, value: { result: 'tap' } });
+    expect(checkCaseFile({ summary: 'z', result: 'exit-code', containers })).toMatchObject({ ok: true, value: { result: 'exit-code' } });
+    const image = { summary: 'z', 'image-runs-own-tests': true, image: 'fixture:selftest' };
+    expect(checkCaseFile({ ...image, result: 'linuxkit' })).toMatchObject({ ok: true, value: { result: 'linuxkit' } });
+    expect(checkCaseFile({ summary: 'z', result: 'rtf', containers })).toEqual({
+      ok: false,
+      issues: [{ path: ['result'], message: '"rtf" is not one of tap, exit-code, linuxkit' }],
+    });
+    expect(checkCaseFile({ ...image, result: 'exit-code' })).toEqual({
+      ok: false,
+      issues: [{ path: ['result'], message: 'an image that runs its own tests has no exit code to judge: use tap or linuxkit' }],
+    });
   });
 
   it('reports every issue with its path', () => {

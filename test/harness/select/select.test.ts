@@ -15,7 +15,7 @@ function def(id: string, fields: Partial<CaseDef> = {}): CaseDef {
     platforms: ['qemu', 'ssh', 'cloud', 'board'],
     timeoutMs: 60_000,
     freshMachine: false,
-    imageRunsOwnTests: false,
+    imageRunsOwnTests: false, result: 'tap',
     privileged: false,
     capabilities: [],
     containers: [],

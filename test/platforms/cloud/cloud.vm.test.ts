@@ -67,7 +67,7 @@ describe('harness run on aws:t3.micro (mocked EC2, a real guest behind it)', () 
         label: [],
         reporter: ['human', 'json'],
         out: dir,
-        cases: join(repoRoot, 'cases'),
+        cases: [join(repoRoot, 'cases')],
         cache: join(repoRoot, '.cache'),
         repeat: 1,
         retries: 0,
