@@ -19,16 +19,11 @@ import { DEFAULT_TIMEOUTS } from '../harness/run/run-targets.js';
 import { runSession } from '../harness/run/session.js';
 import type { Arch, CaseDef } from '../harness/model/types.js';
 import { createQemuPlatform } from '../platforms/qemu/index.js';
+import { median } from './lib/measure.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '20' }, platform: { type: 'string', default: 'qemu' } } });
 const count = Number(values.cases);
 const arches = parseArches(values.platform!);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function trivialCases(root: string, n: number): Promise<CaseDef[]> {
   const cases: CaseDef[] = [];

@@ -6,6 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { p1AndP6 } from './p1-overhead.js';
+import { p2 } from './p2-sessions.js';
+import { p4 } from './p4-serial.js';
 import { p5 } from './p5-rss.js';
 import { formatTable, met, type Figure } from './lib/measure.js';
 
@@ -19,6 +21,14 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 if (wanted('P1', 'P6')) {
   log('P1/P6: harness against bare QEMU, x86_64');
   figures.push(...(await p1AndP6(times)));
+}
+if (wanted('P2')) {
+  log('P2: 24 trivial cases, sessions with snapshots against boot-per-case');
+  figures.push(...(await p2(times)));
+}
+if (wanted('P4')) {
+  log('P4: serial goodput at 115200 baud through the emulated board');
+  figures.push(...(await p4(times)));
 }
 if (wanted('P5')) {
   log('P5: harness memory with 1 and 8 guests');

@@ -1,118 +1,14 @@
 /**
- * Goodput through a 115200-baud UART, both ways: the emulated board (QEMU virt + U-Boot) behind the
- * paced relay (test/support/uart-relay.ts), which carries 11,520 bytes/s each way as the wire would.
+ * `npm run bench:serial`: P4 alone, the 115200-baud UART goodput both ways (bench/p4-serial.ts).
+ * Exits 1 when either is under its goal.
  *
- * - case output: a container prints N bytes; N over the difference of the median times of that case
- *   and of an empty one is what the console carries (frames are base64, so 0.75 of the line rate is
- *   the ceiling); the runs' own ratios, each against the empty case's median, are shown beside it;
- * - case-file upload: N bytes put through the agent in checked chunks (the same ceiling).
- *
- * Prints each as a ratio of the line rate, the median of --runs (at least 5), and exits 1 when either
- * is under the goal of 0.70.
- *
- *   npm run bench:serial [-- --runs 5 --bytes 40000]
+ *   npm run bench:serial [-- --runs 5 --bytes 60000]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildFixtures } from '../fixtures/build.js';
-import { fixturePrefix, repoRoot } from '../fixtures/paths.js';
-import { BootWatch } from '../harness/boot/boot-watch.js';
-import { AgentLink } from '../harness/guest/agent-link.js';
-import { casePayload } from '../harness/guest/bundle.js';
-import { UART_UPLOAD } from '../harness/guest/framed-upload.js';
-import { openImage } from '../harness/image/open-image.js';
-import { Reaper } from '../harness/lifecycle/reaper.js';
-import type { CaseDef } from '../harness/model/types.js';
-import { DEFAULT_TIMEOUTS } from '../harness/run/run-targets.js';
-import { createPlatforms } from '../platforms/registry.js';
-import { boardOff, uartOf, writeLab } from '../test/support/emulated-lab.js';
-import { needLabPackages } from '../test/support/lab-services.js';
-import { startRelay } from '../test/support/uart-relay.js';
+import { formatTable, met } from './lib/measure.js';
+import { p4 } from './p4-serial.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, bytes: { type: 'string', default: '60000' } } });
-const runs = Math.max(5, Number(values.runs));
-const bytes = Number(values.bytes);
-const LINE_RATE = 11_520;
-const GOAL = 0.7;
-const BOARD = 'bench-serial';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
-async function printingCase(root: string, id: string, count: number): Promise<CaseDef> {
-  const dir = join(root, id);
-  await mkdir(join(dir, 'files'), { recursive: true });
-  await writeFile(join(dir, 'files', 'print.sh'), `head -c ${count} /dev/zero | tr '\\000' x\n`);
-  return {
-    id, dir, file: join(dir, 'case.yaml'), name: id, summary: 'prints', labels: [], arch: ['arm64'], platforms: ['board'],
-    timeoutMs: 300_000, freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], result: 'tap', files: ['print.sh'],
-    containers: [{ name: 'c', rootfs: 'base', run: ['/bin/sh', '/case/print.sh'], env: {} }],
-  };
-}
-
-await needLabPackages();
-await buildFixtures({ arches: ['arm64'], log: () => {} });
-const root = await mkdtemp(join(tmpdir(), 'harness-bench-serial-'));
-const reaper = new Reaper();
-const relay = await startRelay({ device: uartOf(BOARD), bytesPerSecond: LINE_RATE });
-try {
-  const lab = writeLab([{ name: BOARD, serial: { tcp: `127.0.0.1:${relay.port}`, baud: 115200 }, payload: 'uart' }], { state: join(root, 'state') });
-  const [platform] = createPlatforms(`board:${BOARD}`, { reaper, cacheDir: join(repoRoot, '.cache'), options: { lab: lab.file } });
-  const image = await openImage(fixturePrefix('arm64', 'harness'), 'fixtures');
-  const cases = [await printingCase(root, 'print-none', 0), await printingCase(root, 'print-many', bytes)];
-  const lease = await platform!.lease({ sessionId: 'bench', signal: reaper.signal });
-  const machine = await lease.start(image, { bootId: 'bench', outDir: root, payload: [], rootfs: [], freshBoot: true, onPhase: () => undefined });
-  try {
-    const watch = new BootWatch(machine, machine.console!);
-    const link = await AgentLink.typed(machine, machine.console!, watch, DEFAULT_TIMEOUTS);
-    const tuning = machine.transfer.kind === 'agent' ? { ...UART_UPLOAD, chunkBytes: machine.transfer.chunkBytes, window: machine.transfer.window } : UART_UPLOAD;
-    await link.put(await casePayload(cases, 'arm64', platform!.name), tuning);
-
-    const upload: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = machine.now();
-      await link.put([{ path: `bench/blob-${i}`, data: randomBytes(bytes), mode: 0o644 }], tuning);
-      upload.push(bytes / ((machine.now() - t0) / 1000) / LINE_RATE);
-    }
-    const timed = async (id: string) => {
-      let got = 0;
-      const t0 = machine.now();
-      const unit = await link.run(id, 'c', 300_000, { stdout: (b) => void (got += b.length), stderr: () => undefined });
-      if (unit.exit !== 0) throw new Error(`${id} exited ${String(unit.exit)}`);
-      return { ms: machine.now() - t0, got };
-    };
-    const empty: number[] = [];
-    const full: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      empty.push((await timed('print-none')).ms);
-      const printed = await timed('print-many');
-      if (printed.got !== bytes) throw new Error(`print-many gave ${printed.got} bytes, not ${bytes}`);
-      full.push(printed.ms);
-    }
-    // One slow empty case must not make the line look faster than it is: medians on both sides.
-    const base = median(empty);
-    const output = full.map((ms) => bytes / ((ms - base) / 1000) / LINE_RATE);
-    await link.bye();
-    const show = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(' ');
-    const out = bytes / ((median(full) - base) / 1000) / LINE_RATE;
-    const up = median(upload);
-    console.log(`serial goodput at 115200 baud (${LINE_RATE} bytes/s each way), ${bytes} bytes, median of ${runs}; base64 caps both at 0.75`);
-    console.log(`case output  ${out.toFixed(3)} of the line rate (${show(output)})${out < GOAL ? `  below the goal of ${GOAL}` : ''}`);
-    console.log(`file upload  ${up.toFixed(3)} of the line rate (${show(upload)})${up < GOAL ? `  below the goal of ${GOAL}` : ''}`);
-    process.exitCode = out >= GOAL && up >= GOAL ? 0 : 1;
-  } finally {
-    await machine.end('bench done');
-    await lease.release();
-  }
-} finally {
-  await relay.stop();
-  await reaper.reapAll();
-  await boardOff(BOARD);
-  await rm(root, { recursive: true, force: true });
-}
+const figures = await p4(Math.max(5, Number(values.runs)), Number(values.bytes));
+process.stdout.write(`${formatTable(figures)}\n`);
+process.exitCode = figures.every(met) ? 0 : 1;

@@ -11,7 +11,7 @@ export interface HarnessRunStats {
   /** From the process's start to writing the first QEMU argv, ms (the moment before the spawn). */
   startToSpawnMs?: number;
   results: { outcome: string }[];
-  boots: { phases: Record<string, number> }[];
+  boots: { phases: Record<string, number>; resumed?: boolean }[];
   exitCode: number | null;
 }
 
