@@ -55,7 +55,7 @@ export async function p4(runs: number, bytes = 60_000): Promise<Figure[]> {
     const image = await openImage(fixturePrefix('arm64', 'harness'), 'fixtures');
     const cases = [await printingCase(root, 'print-none', 0), await printingCase(root, 'print-many', bytes)];
     const lease = await platform!.lease({ sessionId: 'bench', signal: reaper.signal });
-    const machine = await lease.start(image, { bootId: 'bench', outDir: root, payload: [], rootfs: [], freshBoot: true, onPhase: () => undefined });
+    const machine = await lease.start(image, { bootId: 'bench', outDir: root, payload: [], rootfs: [], freshBoot: true, secrets: [], onPhase: () => undefined });
     try {
       const watch = new BootWatch(machine, machine.console!);
       const link = await AgentLink.typed(machine, machine.console!, watch, DEFAULT_TIMEOUTS);

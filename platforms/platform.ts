@@ -94,6 +94,8 @@ export interface StartOptions {
   rootfs: RootfsArchive[];
   /** The session needs a real boot (a fresh-machine case, boot-time samples): no saved state may stand in. */
   freshBoot: boolean;
+  /** Values no file may hold (a login password, cloud keys): the console log masks them. */
+  secrets: readonly string[];
   /** Stamps a phase only this platform can see (spawn, connect, power-on, firmware, …). */
   onPhase(phase: PhaseName, atMs: number): void;
   /**

@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { InternalError } from '../model/errors.js';
+import { StreamRedactor } from '../report/redact.js';
 import { LineSplitter } from './line-splitter.js';
 
 export interface ConsoleLogOptions {
@@ -9,6 +10,11 @@ export interface ConsoleLogOptions {
   tailBytes?: number;
   /** Passed to the line splitter. Default 64 KiB. */
   maxLineBytes?: number;
+  /**
+   * Values masked in the file (a login password the guest's tty echoed before its login turned echo
+   * off): the file is evidence that gets uploaded; lines and markers still see the real bytes.
+   */
+  secrets?: readonly string[];
 }
 
 export type LineListener = (line: string, atMs: number) => void;
@@ -36,6 +42,7 @@ export class ConsoleLog {
   private written = 0;
   private firstAtMs: number | undefined;
   private readonly firstListeners = new Set<(atMs: number) => void>();
+  private readonly redactor: StreamRedactor | undefined;
 
   constructor(options: ConsoleLogOptions) {
     const tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
@@ -45,6 +52,7 @@ export class ConsoleLog {
     this.splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
     this.ring = Buffer.alloc(tailBytes);
     this.path = options.path;
+    this.redactor = options.secrets?.length ? new StreamRedactor(options.secrets) : undefined;
     this.fd = openSync(options.path, 'w');
   }
 
@@ -68,10 +76,7 @@ export class ConsoleLog {
    */
   push(chunk: Buffer, atMs: number): void {
     if (this.closed) throw new InternalError(`console log ${this.path} written after close()`);
-    for (let written = 0; written < chunk.length; ) {
-      written += writeSync(this.fd, chunk, written, chunk.length - written);
-    }
-    this.written += chunk.length;
+    this.write(chunk);
     if (chunk.length && this.firstAtMs === undefined) {
       this.firstAtMs = atMs;
       for (const listener of this.firstListeners) listener(atMs);
@@ -80,6 +85,21 @@ export class ConsoleLog {
     this.keepTail(chunk);
     this.lastAtMs = atMs;
     this.emit(this.splitter.push(chunk), atMs);
+  }
+
+  /**
+   * Evidence that is no output of this console (the boot a restored snapshot was saved from): into
+   * the file only, so no line, marker, tail or first byte comes of it.
+   */
+  note(text: string): void {
+    if (this.closed) throw new InternalError(`console log ${this.path} written after close()`);
+    this.write(Buffer.from(text, 'utf8'));
+  }
+
+  private write(chunk: Buffer, end = false): void {
+    const bytes = this.redactor ? (end ? this.redactor.end() : this.redactor.push(chunk)) : chunk;
+    for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    this.written += bytes.length;
   }
 
   /** Calls `listener` for every later line; returns the function that unsubscribes it. */
@@ -103,7 +123,11 @@ export class ConsoleLog {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    try {
+      this.write(Buffer.alloc(0), true);
+    } finally {
+      closeSync(this.fd);
+    }
     this.emit(this.splitter.flush(), this.lastAtMs);
   }
 

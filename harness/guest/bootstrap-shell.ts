@@ -37,8 +37,32 @@ export async function consoleLogin(console: Console, login: ConsoleLogin, timeou
   await console.write(`${login.user}\n`);
   if (password) {
     await password;
+    await quiet(console, PASSWORD_SETTLE_MS, timeoutMs);
     await console.write(`${login.password}\n`);
   }
+}
+
+/**
+ * Busybox's login (and others) print "Password:" and only then turn echo off; a password typed in
+ * between would be echoed onto the console. The console going quiet is the best sign of the switch.
+ */
+const PASSWORD_SETTLE_MS = 150;
+
+function quiet(console: Console, ms: number, maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      clearTimeout(limit);
+      off();
+      resolve();
+    };
+    let timer = setTimeout(done, ms);
+    const limit = setTimeout(done, maxMs);
+    const off = console.onData(() => {
+      clearTimeout(timer);
+      timer = setTimeout(done, ms);
+    });
+  });
 }
 
 /**

@@ -112,6 +112,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       onPhase,
       onConsole,
       freshBoot,
+      secrets: ctx.secrets,
       onTransfer: (t) => (boot.transfers ??= []).push(t),
     });
     exitedOnceStarted(machine);

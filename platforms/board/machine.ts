@@ -124,6 +124,7 @@ export async function bootBoard(spec: BoardBootSpec): Promise<Machine> {
     const console = boardConsole(wire, {
       board: board.name,
       logPath: join(options.outDir, `${options.bootId}.console.log`),
+      secrets: options.secrets,
       baud: board.serial.baud,
       linePauseMs: board.serial['line-pause'],
       clock,

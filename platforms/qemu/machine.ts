@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +110,8 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
     if (snapshot) argv.push('-qmp', `unix:${qmpSocket},server=on,wait=off`, ...(snapshot.mode === 'restore' ? ['-incoming', 'defer'] : []));
     await writeFile(join(options.outDir, `${options.bootId}.qemu-argv.json`), JSON.stringify([profile.binary, ...argv], null, 1));
 
-    const log = new ConsoleLog({ path: join(options.outDir, `${options.bootId}.console.log`) });
+    const log = new ConsoleLog({ path: join(options.outDir, `${options.bootId}.console.log`), secrets: options.secrets });
+    if (snapshot?.mode === 'restore') log.note(restoredPreface(await snapshot.cache.savedConsole(snapshot.key)));
     const t0 = performance.now();
     const now = () => performance.now() - t0;
     // setpriv's parent-death signal kills QEMU even when the harness itself is SIGKILLed.
@@ -136,7 +137,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
         if (markerTail.includes(READY_MARKER)) {
           saveArmed = true;
           // Armed before the core hears of the marker, so none of its typing gets in first.
-          typing = saveSnapshot(saveAtMarker, qmpSocket, () => consoleFanout.lastAtMs, now).catch((error: Error) => {
+          typing = saveSnapshot(saveAtMarker, qmpSocket, () => consoleFanout.lastAtMs, now, log.path).catch((error: Error) => {
             stderrTail += `\nsnapshot not saved: ${error.message}`;
           });
         }
@@ -249,6 +250,12 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
   }
 }
 
+/** What a restored session's console log starts with: the saved boot's console, marked as such. */
+function restoredPreface(saved: string | undefined): string {
+  if (saved === undefined) return '[harness] restored from a saved snapshot; the console of the boot that saved it is gone\n';
+  return `[harness] restored from a saved snapshot; up to the next such line, the console of the boot that saved it:\n${saved}${saved.endsWith('\n') ? '' : '\n'}[harness] restored from a saved snapshot; this session's console follows\n`;
+}
+
 type SnapshotMode = NonNullable<QemuBootSpec['snapshot']> & { key: string; mode: 'save' | 'restore' };
 
 /** Restore when this configuration has a state; save one when none is, and no other boot is saving it. */
@@ -281,13 +288,13 @@ async function restoreSnapshot(snapshot: SnapshotMode, socket: string): Promise<
 }
 
 /** At the ready marker: let the shell print its prompt, then save; the boot goes on as a session. */
-async function saveSnapshot(snapshot: SnapshotMode, socket: string, lastByteAt: () => number, now: () => number): Promise<void> {
+async function saveSnapshot(snapshot: SnapshotMode, socket: string, lastByteAt: () => number, now: () => number, consoleLog: string): Promise<void> {
   try {
     do await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     while (now() - lastByteAt() < SETTLE_MS);
     const qmp = await connectQmp(socket);
     try {
-      await snapshot.cache.save(qmp, snapshot.key);
+      await snapshot.cache.save(qmp, snapshot.key, () => readFile(consoleLog, 'utf8'));
     } finally {
       qmp.close();
     }

@@ -5,7 +5,7 @@
  * on disk); anything else gets another key, and so a boot of its own.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shQuote } from '../../harness/guest/sh-quote.js';
 import { InfraError } from '../../harness/model/errors.js';
@@ -17,8 +17,10 @@ export const READY_MARKER = 'harness-init: ready';
 export const SETTLE_MS = 300;
 const POLL_MS = 20;
 const MIGRATION_TIMEOUT_MS = 120_000;
-/** Snapshots of images nobody has booted for this long are removed when another is saved. */
+/** Snapshots nobody restored for this long are removed when another is saved. */
 const KEEP_MS = 7 * 24 * 3600_000;
+/** And the least recently used beyond this many bytes: each is a guest's memory (60–120 MB here). */
+const KEEP_BYTES = 2 * 1024 ** 3;
 
 export interface SnapshotInputs {
   qemuVersion: string;
@@ -28,9 +30,12 @@ export interface SnapshotInputs {
   files: readonly string[];
 }
 
+/** Bumped when what a snapshot holds changes (2: its boot's console beside it). */
+const FORMAT = 2;
+
 /** The key of a configuration: what QEMU runs and the size and mtime of what it loads. */
 export async function snapshotKey(inputs: SnapshotInputs): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify([inputs.qemuVersion, inputs.argv]));
+  const hash = createHash('sha256').update(JSON.stringify([FORMAT, inputs.qemuVersion, inputs.argv]));
   for (const file of inputs.files) {
     const info = await stat(file);
     hash.update(`\u0000${file}\u0000${info.size}\u0000${info.mtimeMs}`);
@@ -49,15 +54,26 @@ export class SnapshotCache {
     return stat(this.path(key)).then((s) => s.isFile() && s.size > 0, () => false);
   }
 
+  /** The console of the boot the state was saved from, up to the save: a restored session's evidence of how it got there. */
+  private consolePath(key: string): string {
+    return join(this.dir, `${key}.console`);
+  }
+
+  async savedConsole(key: string): Promise<string | undefined> {
+    return readFile(this.consolePath(key), 'utf8').catch(() => undefined);
+  }
+
   async forget(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+    await rm(this.consolePath(key), { force: true });
   }
 
   /**
    * Saves the paused guest behind `qmp` under `key`, atomically (a reader never sees half a state),
-   * and lets it run on: the boot that made the snapshot goes on as an ordinary session.
+   * with the console that led to it, and lets it run on: the boot that made the snapshot goes on as
+   * an ordinary session.
    */
-  async save(qmp: Qmp, key: string): Promise<void> {
+  async save(qmp: Qmp, key: string, consoleText: () => Promise<string>): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const target = this.path(key);
     const partial = `${target}.${process.pid}.part`;
@@ -65,6 +81,8 @@ export class SnapshotCache {
     try {
       await qmp.execute('migrate', { uri: `exec:cat > ${shQuote(partial)}` });
       await untilMigrated(qmp, 'saving a snapshot');
+      // The console first: a state that exists always has its console beside it.
+      await writeFile(this.consolePath(key), await consoleText());
       await rename(partial, target);
     } catch (error) {
       await rm(partial, { force: true });
@@ -77,6 +95,9 @@ export class SnapshotCache {
 
   /** Loads `key` into a QEMU started with `-incoming defer`; the guest runs when it returns. */
   async restore(qmp: Qmp, key: string): Promise<void> {
+    // Marks it used for the pruning: atime is not updated on most mounts (relatime, noatime).
+    const info = await stat(this.path(key));
+    await utimes(this.path(key), new Date(), info.mtime);
     await qmp.execute('migrate-incoming', { uri: `exec:cat ${shQuote(this.path(key))}` });
     for (const deadline = Date.now() + MIGRATION_TIMEOUT_MS; ; ) {
       const { status } = (await qmp.execute('query-status')) as { status: string };
@@ -93,11 +114,16 @@ export class SnapshotCache {
 
   private async prune(keep: string): Promise<void> {
     const now = Date.now();
+    const states: { key: string; usedMs: number; bytes: number }[] = [];
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      const path = join(this.dir, name);
-      if (path === keep || !name.endsWith('.vmstate')) continue;
-      const info = await stat(path).catch(() => undefined);
-      if (info && now - info.atimeMs > KEEP_MS && now - info.mtimeMs > KEEP_MS) await rm(path, { force: true });
+      if (!name.endsWith('.vmstate') || join(this.dir, name) === keep) continue;
+      const info = await stat(join(this.dir, name)).catch(() => undefined);
+      if (info) states.push({ key: name.slice(0, -'.vmstate'.length), usedMs: Math.max(info.atimeMs, info.mtimeMs), bytes: info.size });
+    }
+    let bytes = await stat(keep).then((s) => s.size, () => 0);
+    for (const state of states.sort((a, b) => b.usedMs - a.usedMs)) {
+      bytes += state.bytes;
+      if (now - state.usedMs > KEEP_MS || bytes > KEEP_BYTES) await this.forget(state.key);
     }
   }
 }

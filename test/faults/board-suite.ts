@@ -171,7 +171,7 @@ export const BOARD_FAULTS: readonly BoardFaultSpec[] = [
       const refused = await run(ctx, ['quick']);
       const refusedClass = refused.boots.length === 0 && /quarantined/.test(refused.journal.get('quick')?.reason ?? '') ? classOf(refused.journal.get('quick')) : `booted anyway (${classOf(refused.journal.get('quick'))})`;
       s.relay!.garble = false;
-      const health = await runCli(['lab', 'health', ctx.name, '--lab', ctx.lab.file, '--boot-timeout', '60'], RUN_TIMEOUT_S, ctx.cacheDir);
+      const health = await runCli(['lab', 'health', ctx.name, '--lab', ctx.lab.file, '--boot-timeout', '60', '--out', join(ctx.lab.dir, 'out-health')], RUN_TIMEOUT_S, ctx.cacheDir);
       if (health.exitCode !== 0) ctx.notes.push(`health: ${health.output.slice(-1500)}`);
       const after = (await labStatus(ctx)).state;
       const back = await run(ctx, ['quick']);

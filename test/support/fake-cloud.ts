@@ -222,7 +222,7 @@ export function fakeCloudPlatform(
   const phases: [PhaseName, number][] = [];
   const start = async (bootId = 'x86_64-0-0', extra: Partial<StartOptions> = {}) => {
     const lease = await platform.lease({ sessionId: bootId, signal: reaper.signal });
-    const startOptions: StartOptions = { bootId, outDir, payload: [], rootfs: [], freshBoot: false, onPhase: (phase, at) => phases.push([phase, at]), ...extra };
+    const startOptions: StartOptions = { bootId, outDir, payload: [], rootfs: [], freshBoot: false, secrets: [], onPhase: (phase, at) => phases.push([phase, at]), ...extra };
     try {
       return await lease.start({ kind: 'host', name: 'host' }, startOptions);
     } finally {

@@ -8,6 +8,8 @@ import type { Clock, Wire } from './wire.js';
 export interface BoardConsoleOptions {
   board: string;
   logPath: string;
+  /** Masked in the log file (a login password echoed back). */
+  secrets: readonly string[];
   baud: number;
   linePauseMs: number;
   clock: Clock;
@@ -25,7 +27,7 @@ const BITS_PER_BYTE = 10;
  * rate, and a watch for the noise a wrong baud rate makes. Listeners only ever see logged bytes.
  */
 export function boardConsole(wire: Wire, options: BoardConsoleOptions): Console {
-  const log = new ConsoleLog({ path: options.logPath });
+  const log = new ConsoleLog({ path: options.logPath, secrets: options.secrets });
   const listeners = new Set<(chunk: Buffer, atMs: number) => void>();
   const baud = new BaudCheck(options.baud);
   let broken = false;

@@ -115,7 +115,7 @@ export async function startCloudInstance(spec: CloudStart): Promise<Machine> {
       },
       teardown,
     );
-    const log = new ConsoleLog({ path: join(options.outDir, `${options.bootId}.console.log`) });
+    const log = new ConsoleLog({ path: join(options.outDir, `${options.bootId}.console.log`), secrets: options.secrets });
     console = new PolledConsole({ source: instance.console, log, now, intervalMs: timings.consolePollMs });
     const watch = new HostKeyWatch(log);
     // A guest that dies while booting ends the start at once, not at the SSH timeout.

@@ -26,6 +26,19 @@ describe('ConsoleLog', () => {
     expect(readFileSync(path)).toEqual(bytes);
   });
 
+  it('masks secrets in the file, one split across chunks too, while lines see what the guest sent', () => {
+    const log = open({ secrets: ['hunter2-password'] });
+    const lines: string[] = [];
+    log.onLine((line) => lines.push(line));
+    log.push(Buffer.from('Password: hunter2-pa'), 1);
+    log.push(Buffer.from('ssword\r\nwelcome\r\n'), 2);
+    log.note('saved boot: hunter2-password\n');
+    log.push(Buffer.from('tail hunter2-passw'), 3);
+    log.close();
+    expect(readFileSync(path, 'utf8')).toBe('Password: [redacted]\r\nwelcome\r\nsaved boot: [redacted]\ntail hunter2-passw');
+    expect(lines).toEqual(['Password: hunter2-password', 'welcome', 'tail hunter2-passw']);
+  });
+
   it('emits each line with the time of the chunk that completed it', () => {
     const log = open();
     const lines: Array<[string, number]> = [];

@@ -8,6 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootRecord, CaseResult } from '../../../harness/model/types.js';
+import { repoRoot } from '../../../harness/cli/repo-root.js';
 import { harness } from '../../e2e/harness-cli.js';
 import { needLabPackages, startPduDaemon, startSer2net } from '../../support/lab-services.js';
 import { boardOff, boardPowerShell, uartOf, writeLab } from '../../support/emulated-lab.js';
@@ -42,7 +43,7 @@ function expectAllPassed(results: CaseResult[], output: string): void {
 describe('the emulated board', () => {
   it('runs the bundled suite through U-Boot and TFTP with the checked-in test lab', async () => {
     const dir = out('suite');
-    const run = await harness(['run', '--platform', 'board', '--lab', 'test/fixtures/lab/test-lab.yaml', '--out', dir, '--no-history']);
+    const run = await harness(['run', '--platform', 'board', '--lab', join(repoRoot, 'test/fixtures/lab/test-lab.yaml'), '--out', dir, '--no-history']);
     expect(run.exitCode, run.all).toBe(0);
     const { results, boots } = readResults(dir);
     expect(results.length).toBeGreaterThanOrEqual(10);

@@ -17,7 +17,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Results {
   results: { caseId: string; outcome: string; containers: { stdout: string }[] }[];
-  boots: { caseIds: string[]; resumed?: boolean; phases: Record<string, number> }[];
+  boots: { caseIds: string[]; resumed?: boolean; phases: Record<string, number>; consoleLog: string }[];
 }
 const read = (out: string) => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
 const run = async (name: string, extra: string[]) => {
@@ -39,6 +39,14 @@ describe('QEMU snapshot restore (x86_64)', () => {
     expect(second.boots.map((b) => b.resumed)).toEqual([true, true]);
     // Nothing booted: no kernel or init phase, and the session was ready far sooner than a boot.
     for (const b of second.boots) expect(b.phases).not.toHaveProperty('kernel');
+    // Its console log still shows how the guest got there: the saving boot's console, marked, then its own.
+    const log = readFileSync(second.boots[0]!.consoleLog, 'utf8');
+    const [saved, own] = log.split("[harness] restored from a saved snapshot; this session's console follows\n");
+    expect(saved).toMatch(/^\[harness\] restored from a saved snapshot; up to the next such line, the console of the boot that saved it:\n/);
+    expect(saved).toContain('Linux version');
+    expect(saved).toContain('harness-init: ready');
+    expect(own).toContain('harness-bootstrapped');
+    expect(own).not.toContain('Linux version');
     const [a, b] = [printed(second, 'rand-a'), printed(second, 'rand-b')];
     expect(a[1]).not.toBe(b[1]);
     for (const p of [a, b]) expect(Math.abs(Number(p[2]) - Date.now() / 1000)).toBeLessThan(120);
