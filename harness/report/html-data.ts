@@ -49,6 +49,8 @@ export interface HtmlBoot {
   image: string;
   kernelVersion?: string;
   repeat: number;
+  /** Started from a saved snapshot: its phases are no boot's. */
+  resumed?: true;
   outcome: BootRecord['outcome'];
   errorClass?: string;
   reason?: string;
@@ -105,6 +107,7 @@ async function htmlBoot(b: BootRecord, results: CaseResult[], options: HtmlDataO
     image: b.image,
     ...(b.kernelVersion && { kernelVersion: b.kernelVersion }),
     repeat: b.repeat,
+    ...(b.resumed && { resumed: true as const }),
     outcome: b.outcome,
     ...(b.errorClass && { errorClass: b.errorClass }),
     ...(b.reason && { reason: b.reason }),

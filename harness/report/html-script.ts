@@ -208,7 +208,7 @@ function waterfall(boot) {
 
 function boots() {
   return el('section', null, [el('h2', null, ['Boots'])].concat(data.boots.map(function (b) {
-    var facts = [b.arch, b.accel, 'image ' + b.image, b.kernelVersion ? 'kernel ' + b.kernelVersion : '', 'repeat ' + b.repeat];
+    var facts = [b.arch, b.accel, 'image ' + b.image, b.kernelVersion ? 'kernel ' + b.kernelVersion : '', 'repeat ' + b.repeat, b.resumed ? 'restored from a snapshot, not booted' : ''];
     var card = el('div', 'card boot', [
       el('h3', null, [b.platform, ' \u00b7 ', b.id, ' ', el('span', 'tag ' + (b.outcome === 'ok' ? 'o-pass' : 'o-error'), [b.outcome === 'ok' ? 'ok' : 'error: ' + (b.errorClass || 'harness')])]),
       el('div', 'meta', [facts.filter(Boolean).join(' \u00b7 ')]),

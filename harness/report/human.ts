@@ -118,16 +118,24 @@ export class HumanReporter implements Reporter {
       byPlatform.set(r.platform, counts);
     }
     const bootErrors = boots.filter((b) => b.outcome === 'error').length;
-    const ready = boots.flatMap((b) => (b.phases.ready === undefined ? [] : [b.phases.ready]));
-    const medianReady = ready.sort((a, b) => a - b)[Math.floor((ready.length - 1) / 2)];
+    // A restore is no boot: its time to ready would hide a slower boot in the median.
+    const medianReady = (of: BootRecord[]) => {
+      const ready = of.flatMap((b) => (b.phases.ready === undefined ? [] : [b.phases.ready])).sort((a, b) => a - b);
+      return ready[Math.floor((ready.length - 1) / 2)];
+    };
+    const restored = boots.filter((b) => b.resumed);
+    const booted = medianReady(boots.filter((b) => !b.resumed));
+    const resumed = medianReady(restored);
     const usage = instanceUsage(boots);
     const lines = [
       '',
       this.#c.bold(`${countsText(this.#tally(results)) || 'nothing ran'} (${results.length} cases)`),
       ...[...byPlatform].map(([platform, counts]) => `  ${scrubLine(platform)}: ${countsText(counts)}`),
       `boots: ${boots.length}` +
+        (restored.length ? ` (${restored.length} restored from a snapshot)` : '') +
         (bootErrors ? `, ${bootErrors} failed` : '') +
-        (medianReady === undefined ? '' : `, median ready ${formatDuration(medianReady)}`),
+        (booted === undefined ? '' : `, median ready ${formatDuration(booted)}`) +
+        (resumed === undefined ? '' : `, restored ready ${formatDuration(resumed)}`),
       ...(summary.skipped.length ? [`not selected: ${summary.skipped.length}`] : []),
       `wall time: ${formatDuration(summary.durationMs)}`,
       ...(usage ? [`cloud: ${usage.instanceSeconds} instance-seconds over ${usage.instances} instance(s)`] : []),

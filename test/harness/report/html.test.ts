@@ -8,10 +8,11 @@ import type { HtmlReportData } from '../../../harness/report/html-data.js';
 import { embedJson } from '../../../harness/report/html-page.js';
 import { everyClassRun, HOSTILE_NAME } from './every-class-fixture.js';
 
-async function written(redact?: (t: string) => string, deleteLog = false): Promise<{ html: string; data: HtmlReportData }> {
+async function written(redact?: (t: string) => string, deleteLog = false, resumed = false): Promise<{ html: string; data: HtmlReportData }> {
   const root = await mkdtemp(join(tmpdir(), 'html-report-'));
   const { info, summary } = await everyClassRun(root);
   if (deleteLog) await rm(summary.boots[2]!.consoleLog);
+  if (resumed) summary.boots[1]!.resumed = true;
   const path = join(info.outDir, 'report.html');
   const reporter = new HtmlReporter({ path, redact });
   reporter.onRunBegin(info);
@@ -54,6 +55,13 @@ describe('HtmlReporter', () => {
     const pieces = data.boots[0]!.console!.pieces.filter((p) => p.cases.includes(hostname));
     expect(pieces.map((p) => p.text).join('')).toContain('hostname[311]: sethostname: Operation not permitted');
     expect(data.notSelected).toEqual([{ caseId: 'needs-s390x', reason: 'arch s390x not selected' }]);
+  });
+
+  it('says which sessions were restored from a snapshot rather than booted', async () => {
+    expect((await written()).data.boots.map((b) => b.resumed)).toEqual([undefined, undefined, undefined]);
+    const { data, html } = await written(undefined, false, true);
+    expect(data.boots.map((b) => b.resumed)).toEqual([undefined, true, undefined]);
+    expect(html).toContain("'restored from a snapshot, not booted'");
   });
 
   it('redacts console text, and loses only the console of a boot whose log is gone', async () => {

@@ -67,6 +67,13 @@ describe('HumanReporter, plain', () => {
     ]);
   });
 
+  it('counts restored sessions apart from boots, and keeps their time to ready out of the boots\' median', () => {
+    const boots = summary.boots.map((b, i) => (i === 0 ? { ...b, resumed: true, phases: { ...b.phases, ready: 300 } } : b));
+    const text = run({ color: false, live: false }, { ...summary, boots });
+    // Without the restored one, only qemu-arm64-boot-1 (ready at 1.4 s) reached ready.
+    expect(text.split('\n')).toContain('boots: 3 (1 restored from a snapshot), 1 failed, median ready 1.4s, restored ready 300ms');
+  });
+
   it('prints the cloud instance-seconds of a run that used cloud instances', () => {
     const boots = summary.boots.map((b, i) => (i < 2 ? { ...b, instanceSeconds: 60.5 } : b));
     const cloud = run({ color: false, live: false }, { ...summary, boots }).split('\n');
