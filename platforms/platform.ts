@@ -198,6 +198,12 @@ export interface Platform {
   readonly arch?: Arch;
   /** The kind of image it runs: a kernel it boots, or the host as it is. */
   readonly runs: Image['kind'];
+  /**
+   * Whether the compiled agent (harness/guest/agentd/) travels in the payload when there is one for
+   * the target's arch. A platform whose payload crosses a slow line, or arrives only once the agent
+   * runs, leaves it out: the sh agent does the cases then.
+   */
+  readonly compiledAgent: boolean;
   /** Can it run here, on which arch, and what makes its results comparable. Cheap after the first call. */
   probe(image: Image): Promise<Capabilities>;
   /** Waits for capacity (a CPU slot, the host, a board) and holds it for one session. */

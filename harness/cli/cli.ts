@@ -82,6 +82,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')
     .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
+    .option('--no-agentd', 'leave the compiled agent out of the payload: agent.sh runs every case itself')
     .action(async (opts: Omit<RunFlags, 'cache' | 'platformOptions'> & Record<string, unknown>) => {
       const reporter = opts.reporter.length ? opts.reporter : defaultReporterNames(process.env);
       const platformOptions = Object.fromEntries(Object.entries(opts).filter(([key]) => platformKeys.has(key)));

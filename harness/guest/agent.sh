@@ -22,6 +22,23 @@ umask 077
 mkdir -p "$STATE"
 chmod 711 "$STATE"
 
+# The unshare fallback: the same namespaces as the OCI config, with the mounts done inside them.
+cat >"$STATE/unshare-init.sh" <<'INNER'
+r=$1
+mount --make-rprivate / 2>/dev/null
+mount -t proc proc "$r/proc"
+mount -t sysfs -o ro sysfs "$r/sys"
+mkdir -p "$r/sys/fs/cgroup" && mount -t cgroup2 cgroup2 "$r/sys/fs/cgroup" 2>/dev/null
+mount -t tmpfs -o mode=755 dev "$r/dev"
+set -- null 1 3 zero 1 5 full 1 7 random 1 8 urandom 1 9 tty 5 0
+while [ $# -ge 3 ]; do
+	mknod -m 666 "$r/dev/$1" c "$2" "$3"
+	shift 3
+done
+mount -t tmpfs tmpfs "$r/tmp"
+exec chroot "$r" /bin/sh /.harness-exec.sh
+INNER
+
 emit() {
 	body="$NONCE $SEQ $1 ${2:--}"
 	crc=$(printf '%s' "$body" | crc32)
@@ -79,6 +96,17 @@ case $CHAN in
 console | stdio) exec 3>&1 4<&0 ;;
 *) exec 3<>"$CHAN" 4<&3 ;;
 esac
+AGENT_CRC=$(crc32 <"$0")
+
+# The compiled agent, when the host put one for this machine in the payload and it runs here: the
+# same protocol with one fork per case instead of dozens. It gets the channel as fds 3 and 4, and the
+# nonce on a pipe as fd 5: ash and dash make a short here-document a pipe, not a file.
+AGENTD=$PAYLOAD/bin/harness-agentd-$(uname -m)
+if [ -f "$AGENTD" ] && "$AGENTD" probe </dev/null >/dev/null 2>&1 3>&- 4<&-; then
+	exec "$AGENTD" "$@" agent="$AGENT_CRC" channel="$CHAN" 5<<EOF
+$NONCE
+EOF
+fi
 
 RUNTIME=unshare
 for r in crun runc; do
@@ -106,30 +134,13 @@ USERNS=
 ISOLATION=full
 [ "$RUNTIME" = unshare ] && ISOLATION=reduced
 
-emit_text hello "agent=$(crc32 <"$0")
+emit_text hello "agent=$AGENT_CRC
 runtime=$RUNTIME
 kernel=$(uname -r)
 arch=$(uname -m)
 channel=$CHAN
 userns=${USERNS:-0}
 isolation=$ISOLATION"
-
-# The unshare fallback: the same namespaces as the OCI config, with the mounts done inside them.
-cat >"$STATE/unshare-init.sh" <<'INNER'
-r=$1
-mount --make-rprivate / 2>/dev/null
-mount -t proc proc "$r/proc"
-mount -t sysfs -o ro sysfs "$r/sys"
-mkdir -p "$r/sys/fs/cgroup" && mount -t cgroup2 cgroup2 "$r/sys/fs/cgroup" 2>/dev/null
-mount -t tmpfs -o mode=755 dev "$r/dev"
-set -- null 1 3 zero 1 5 full 1 7 random 1 8 urandom 1 9 tty 5 0
-while [ $# -ge 3 ]; do
-	mknod -m 666 "$r/dev/$1" c "$2" "$3"
-	shift 3
-done
-mount -t tmpfs tmpfs "$r/tmp"
-exec chroot "$r" /bin/sh /.harness-exec.sh
-INNER
 
 # The container's root user, outside its user namespace.
 owner() {

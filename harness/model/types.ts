@@ -169,7 +169,7 @@ export interface BootRecord {
   /** Which pass of `--repeat` this boot belongs to, from 1. */
   repeat: number;
   /** What the agent found in the guest; absent when it never started. */
-  guest?: { runtime: string; kernel: string; arch: string; channel: string; isolation: 'full' | 'reduced'; userns: boolean };
+  guest?: { agent: 'sh' | 'agentd'; runtime: string; kernel: string; arch: string; channel: string; isolation: 'full' | 'reduced'; userns: boolean };
   outcome: 'ok' | 'error';
   errorClass?: ErrorClass;
   reason?: string;

@@ -21,6 +21,8 @@ export interface SessionContext {
   image: Image;
   /** Rootfs archives for targets whose image does not carry them. */
   rootfs: RootfsArchive[];
+  /** The compiled agent for this arch, where it was built; shipped if the platform carries it. */
+  agentd?: string;
   outDir: string;
   reporter: Reporter;
   timeouts: LinkTimeouts;
@@ -89,7 +91,8 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
   let currentStart = new Date();
   try {
     if (session.arch === 'unknown') throw new InternalError(`${ctx.platform.name}: a session was planned for a target of unknown arch`);
-    const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name) : [];
+    const agentd = session.mode === 'agent' && ctx.agentd && ctx.platform.compiledAgent ? await readFile(ctx.agentd) : undefined;
+    const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name, agentd) : [];
     lease = await ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
     machine = await lease.start(ctx.image, { bootId, outDir: dir, payload, rootfs: ctx.rootfs, onPhase });
     if (machine.console) {
@@ -101,7 +104,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name} has no console to read the image's own TAP from`);
       results.push(await ownTests(session.cases[0]!, machine, machine.console, watch, ctx, session));
     } else {
-      const link = await startAgent(machine, watch, ctx, payload);
+      const link = await startAgent(machine, watch, ctx, payload, agentd);
       if (machine.transfer.kind === 'agent') await link.put(payload, { chunkBytes: machine.transfer.chunkBytes, window: machine.transfer.window, maxResends: UART_UPLOAD.maxResends });
       onPhase('ready', machine.now());
       boot.guest = link.hello;
@@ -155,12 +158,15 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
   return { results, boot };
 }
 
-/** Files go up before the agent starts where the platform uploads them; then the agent, typed or exec'd. */
-async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: SessionContext, payload: PayloadFile[]): Promise<AgentLink> {
+/**
+ * Files go up before the agent starts where the platform uploads them; then the agent, typed or
+ * exec'd, which hands over to the compiled agent `agentd` when the payload carries it.
+ */
+async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: SessionContext, payload: PayloadFile[], agentd: Buffer | undefined): Promise<AgentLink> {
   if (machine.transfer.kind === 'upload') await machine.transfer.put(payload);
-  if (machine.agent.kind === 'exec') return AgentLink.exec(machine, ctx.timeouts);
+  if (machine.agent.kind === 'exec') return AgentLink.exec(machine, ctx.timeouts, agentd);
   if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name}: an agent typed into a console needs a console`);
-  return AgentLink.typed(machine, machine.console, watch, ctx.timeouts);
+  return AgentLink.typed(machine, machine.console, watch, ctx.timeouts, agentd);
 }
 
 async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, dir: string): Promise<CaseResult> {

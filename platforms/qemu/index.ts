@@ -76,6 +76,8 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
     kind: 'qemu',
     arch,
     runs: 'kernel',
+    // Sent through the agent, the payload comes after the sh agent started: too late to hand over.
+    compiledAgent: (options.payloadVia ?? 'initrd') === 'initrd',
     async probe(image: Image): Promise<Capabilities> {
       const qemu = await qemuVersion(profile.binary);
       if (qemu === undefined) {

@@ -36,6 +36,7 @@ export function createSshPlatform(options: SshPlatformOptions): Platform {
     name: `ssh:${target}`,
     kind: 'ssh',
     runs: 'host',
+    compiledAgent: true,
     probe() {
       probed ??= (async (): Promise<Capabilities> => {
         let ssh: SshConnection | undefined;

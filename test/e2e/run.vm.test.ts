@@ -46,6 +46,14 @@ describe('harness run on all three architectures (real QEMU)', () => {
     }
   });
 
+  it('ran every agent session with the compiled agent, escapes-closed included', () => {
+    const { boots, results } = readResults(out);
+    const agents = boots.flatMap((b) => (b.guest ? [b.guest.agent] : []));
+    expect(agents.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(agents)).toEqual(new Set(['agentd']));
+    for (const platform of ['qemu:x86_64', 'qemu:arm64', 'qemu:s390x']) expect(byCase(results, platform, 'escapes-closed').outcome).toBe('pass');
+  });
+
   it('keeps the failing case out of the default run, with the reason written down', () => {
     const { results, skipped } = readResults(out);
     expect(results.some((r) => r.caseId === 'fails-on-purpose')).toBe(false);
@@ -113,12 +121,21 @@ describe('harness run: failures, other images and channels (real QEMU)', () => {
     expect(byCase(readResults(out).results, 'qemu:x86_64', 'uname-arch').outcome).toBe('pass');
   });
 
+  it('runs the suite with agent.sh alone when the compiled agent is left out', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-e2e-sh-'));
+    const run = await harness(['run', '--platform', 'x86_64', '--no-agentd', '--out', out]);
+    expect(run.exitCode, run.all).toBe(0);
+    const { results, boots } = readResults(out);
+    expect(new Set(boots.flatMap((b) => (b.guest ? [b.guest.agent] : [])))).toEqual(new Set(['sh']));
+    expect(byCase(results, 'qemu:x86_64', 'escapes-closed').outcome).toBe('pass');
+  });
+
   it('runs the suite with frames over the console, sharing it with the kernel', async () => {
     const out = mkdtempSync(join(tmpdir(), 'harness-e2e-console-'));
     const run = await harness(['run', '--platform', 's390x', '--channel', 'console', '--out', out]);
     expect(run.exitCode, run.all).toBe(0);
     const { results, boots } = readResults(out);
     expect(results.filter((r) => r.outcome === 'pass').length).toBeGreaterThanOrEqual(10);
-    expect(boots.find((b) => b.guest)?.guest?.channel).toBe('console');
+    expect(boots.find((b) => b.guest)?.guest).toMatchObject({ channel: 'console', agent: 'agentd' });
   });
 });

@@ -79,6 +79,7 @@ export class FakePlatform implements Platform {
   readonly kind = 'qemu' as const;
   readonly arch = 'x86_64' as const;
   readonly runs = 'kernel' as const;
+  compiledAgent = true;
   readonly machines: FakeMachine[] = [];
   readonly boots: StartOptions[] = [];
   /** Leases taken and released, in order. */
@@ -135,10 +136,18 @@ export async function tempDir(): Promise<string> {
 export async function runFakeSession(
   cases: CaseDef[],
   guest: Omit<FakeMachineOptions, 'id' | 'outDir' | 'onPhase'>,
-  options: { timeouts?: Partial<LinkTimeouts>; onBoot?: (machine: FakeMachine) => void; stopped?: () => string | undefined; secrets?: string[] } = {},
+  options: {
+    timeouts?: Partial<LinkTimeouts>;
+    onBoot?: (machine: FakeMachine) => void;
+    stopped?: () => string | undefined;
+    secrets?: string[];
+    /** A compiled agent's binary for the session, and whether the platform carries it. */
+    agentd?: { path: string; carried: boolean };
+  } = {},
 ): Promise<FakeSessionRun> {
   const outDir = await tempDir();
   const platform = new FakePlatform(guest, options.onBoot);
+  if (options.agentd) platform.compiledAgent = options.agentd.carried;
   const reporter = new RecordingReporter();
   const session: PlannedSession = { id: 'x86_64-0-0', target: 0, arch: 'x86_64', mode: 'agent', cases, repeat: 1 };
   const result = await runSession(session, {
@@ -146,6 +155,7 @@ export async function runFakeSession(
     accel: 'fake',
     image: IMAGE,
     rootfs: [],
+    ...(options.agentd && { agentd: options.agentd.path }),
     signal: new AbortController().signal,
     secrets: options.secrets ?? [],
     outDir,

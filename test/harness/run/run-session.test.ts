@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { PhaseName } from '../../../harness/model/types.js';
@@ -186,6 +187,22 @@ describe('runSession on a fake guest', () => {
     expect(run.machine.typedOnChannel).toEqual([]);
     expect(run.machine.typedOnConsole.slice(-2)).toEqual(['run 1 fallback main 1\n', 'bye\n']);
     expect(run.boot.guest?.channel).toBe('console');
+  });
+
+  it('ships the compiled agent where the platform carries it, and leaves it out where it does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-agentd-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const binary = join(dir, 'harness-agentd');
+    writeFileSync(binary, 'not really an ELF');
+    const cases = [fakeCase('plain')];
+    const scripts = { cases: { plain: passes('plain') } };
+    const carried = await runFakeSession(cases, scripts, { agentd: { path: binary, carried: true } });
+    expect(carried.platform.boots[0]!.payload.find((f) => f.path.startsWith('bin/'))).toMatchObject({ path: 'bin/harness-agentd-x86_64', mode: 0o755, data: Buffer.from('not really an ELF') });
+    // The fake guest runs no compiled agent: agent.sh kept the cases.
+    expect(carried.boot.guest?.agent).toBe('sh');
+    expect(resultOf(carried, 'plain').outcome).toBe('pass');
+    const left = await runFakeSession(cases, scripts, { agentd: { path: binary, carried: false } });
+    expect(left.platform.boots[0]!.payload.some((f) => f.path.startsWith('bin/'))).toBe(false);
   });
 
   it('probes an image that prints no ready marker until its shell answers', async () => {
