@@ -10,6 +10,7 @@ import { settlesWithin } from '../lifecycle/deadline.js';
 import { bootstrapShell, consoleLogin } from './bootstrap-shell.js';
 import { uploadFramed, type UploadTuning } from './framed-upload.js';
 import type { PayloadFile } from '../../platforms/platform.js';
+import type { Runtime } from '../model/types.js';
 
 export const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
 const crcHex = (data: string | Buffer) => crc32(data).toString(16).padStart(8, '0');
@@ -188,11 +189,14 @@ export class AgentLink {
     };
   }
 
-  /** Runs one container of a case; its output goes to `sink` as it arrives. */
-  async run(caseId: string, container: string, timeoutMs: number, sink: UnitSink): Promise<UnitOutcome> {
+  /**
+   * Runs one container of a case; its output goes to `sink` as it arrives. `runtime` is the one the
+   * case names; without it the agent takes the best it has.
+   */
+  async run(caseId: string, container: string, timeoutMs: number, sink: UnitSink, runtime?: Runtime): Promise<UnitOutcome> {
     const unit = ++this.unit;
     const started = this.machine.now();
-    await this.commands.write(`run ${unit} ${caseId} ${container} ${Math.ceil(timeoutMs / 1000)}\n`);
+    await this.commands.write(`run ${unit} ${caseId} ${container} ${Math.ceil(timeoutMs / 1000)}${runtime ? ` ${runtime}` : ''}\n`);
     const deadline = started + timeoutMs + this.timeouts.caseGraceMs;
     const agentErrors: string[] = [];
     const begin = await this.next(deadline, `case ${caseId} to start`);

@@ -142,9 +142,9 @@ channel=$CHAN
 userns=${USERNS:-0}
 isolation=$ISOLATION"
 
-# The container's root user, outside its user namespace.
+# The container's root user, outside its user namespace: none under busybox unshare.
 owner() {
-	[ -n "$USERNS" ] && [ "$(stat -c %u "$1")" = 100000 ] && echo 100000
+	[ -n "$USERNS" ] && [ "$rt" != unshare ] && [ "$(stat -c %u "$1")" = 100000 ] && echo 100000
 }
 
 prepare_rootfs() {
@@ -155,13 +155,29 @@ prepare_rootfs() {
 	rmdir "$2/rootfs" && cp -a "$1" "$2/rootfs"
 }
 
+# A case that names its runtime (case.yaml `runtime:`) gets that one or an infrastructure error;
+# `missing` says why not (set without a subshell: a fork per case is what the agent avoids).
+check_runtime() {
+	missing=
+	case $1 in
+	crun | runc | unshare) command -v "$1" >/dev/null 2>&1 || missing="runtime $1 is not available on this target" ;;
+	*) missing="unknown runtime $1 (crun, runc or unshare)" ;;
+	esac
+}
+
 run_case() {
-	unit=$1 id=$2 ctr=$3 limit=$4
+	unit=$1 id=$2 ctr=$3 limit=$4 rt=${5:-$RUNTIME}
 	src=$PAYLOAD/cases/$id/$ctr
 	b=$STATE/u$unit
 	rm -rf "$b"
 	mkdir -m 711 "$b"
 	emit_text case-begin "$unit $id $ctr"
+	check_runtime "$rt"
+	if [ -n "$missing" ]; then
+		emit_text error "$missing"
+		emit_text exit "$unit 125"
+		return
+	fi
 	lower=$CONTAINERS/$(cat "$src/rootfs-name")/rootfs
 	uid=$(owner "$lower")
 	if ! prepare_rootfs "$lower" "$b" "$uid" 2>"$b/setup.err"; then
@@ -172,7 +188,7 @@ run_case() {
 	mkdir -p "$b/rootfs/case"
 	[ -d "$PAYLOAD/cases/$id/files" ] && cp -a "$PAYLOAD/cases/$id/files/." "$b/rootfs/case/"
 	# A case can tell it runs without the default profile, and say so instead of failing blind.
-	{ [ "$ISOLATION" = reduced ] && echo 'export HARNESS_ISOLATION=reduced'; cat "$src/exec.sh"; } >"$b/rootfs/.harness-exec.sh"
+	{ [ "$rt" = unshare ] && echo 'export HARNESS_ISOLATION=reduced'; cat "$src/exec.sh"; } >"$b/rootfs/.harness-exec.sh"
 	[ -n "$uid" ] && chown -R "$uid:$uid" "$b/rootfs/case" "$b/rootfs/.harness-exec.sh"
 	config=config.json
 	[ -z "$uid" ] && config=config-rootns.json
@@ -182,9 +198,9 @@ run_case() {
 	name=h$unit
 	(
 		cd "$b" || exit 125
-		case $RUNTIME in
+		case $rt in
 		unshare) exec setsid unshare -m -u -i -n -p -f sh -c 'hostname "$1" && exec sh "$2" "$3"' x "$id" "$STATE/unshare-init.sh" "$b/rootfs" ;;
-		*) exec setsid $RUNTIME --root "$STATE/oci" run $NOPIVOT -b "$b" "$name" ;;
+		*) exec setsid "$rt" --root "$STATE/oci" run $NOPIVOT -b "$b" "$name" ;;
 		esac
 	# The agent's channel stays out of the container: it must not read commands or write into frames.
 	) >"$b/out" 2>"$b/err" </dev/null 3>&- 4<&- &
@@ -198,7 +214,7 @@ run_case() {
 	rc=$?
 	kill -KILL -"$wd" 2>/dev/null
 	# `run` removes a container that exits; only one killed by the watchdog is left to delete.
-	[ -e "$b/timedout" ] && [ "$RUNTIME" != unshare ] && $RUNTIME --root "$STATE/oci" delete -f "$name" >/dev/null 2>&1
+	[ -e "$b/timedout" ] && [ "$rt" != unshare ] && "$rt" --root "$STATE/oci" delete -f "$name" >/dev/null 2>&1
 	exec 5<"$b/err"
 	stream stderr
 	exec 5<&-
@@ -236,9 +252,9 @@ put_file() {
 	fi
 }
 
-while read -r cmd a1 a2 a3 a4 <&4; do
+while read -r cmd a1 a2 a3 a4 a5 <&4; do
 	case $cmd in
-	run) run_case "$a1" "$a2" "$a3" "$a4" ;;
+	run) run_case "$a1" "$a2" "$a3" "$a4" "$a5" ;;
 	put) put_file "$a1" "$a2" "$a3" "$a4" ;;
 	bye)
 		emit bye

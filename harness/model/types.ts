@@ -12,6 +12,13 @@ export type TargetArch = Arch | 'unknown';
 export const PLATFORM_KINDS = ['qemu', 'ssh', 'cloud', 'board'] as const;
 export type PlatformKind = (typeof PLATFORM_KINDS)[number];
 
+/**
+ * The container runtimes a case may name (`runtime:` in case.yaml); without one the agent takes the
+ * best the target has: crun, then runc, then busybox unshare (docs/security.md).
+ */
+export const RUNTIMES = ['crun', 'runc', 'unshare'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
 export interface ContainerDef {
   name: string;
   /** A rootfs the image ships under /containers/<rootfs>/rootfs, plus the case's files/ at /case. */
@@ -46,6 +53,8 @@ export interface CaseDef {
   privileged: boolean;
   /** Capabilities beyond the default container profile; a case that lists any is privileged too. */
   capabilities: string[];
+  /** The runtime the case asks for; a target without it reports an infrastructure error. */
+  runtime?: Runtime;
   containers: ContainerDef[];
   /** Files under <dir>/files, relative, already checked not to escape the folder. */
   files: string[];

@@ -179,7 +179,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
     const stdout = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stdout'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
     const stderr = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stderr'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
     try {
-      const unit = await link.run(c.id, container.name, c.timeoutMs, { stdout: (b) => stdout.write(b), stderr: (b) => stderr.write(b) });
+      const unit = await link.run(c.id, container.name, c.timeoutMs, { stdout: (b) => stdout.write(b), stderr: (b) => stderr.write(b) }, c.runtime);
       agentErrors.push(...unit.agentErrors);
       containers.push({
         name: container.name,
@@ -199,7 +199,8 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
   return {
     ...caseBase(c, ctx, session),
     ...verdict,
-    isolation: link.hello.isolation,
+    // busybox unshare applies no profile wherever it runs, asked for or not.
+    isolation: c.runtime === 'unshare' ? 'reduced' : link.hello.isolation,
     startedAt: startedAt.toISOString(),
     durationMs: machine.now() - t0,
     attempts: session.attempt ?? 1,

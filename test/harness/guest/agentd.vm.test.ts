@@ -1,8 +1,8 @@
 /**
  * The compiled agent under the host, handed over to by the real agent.sh as in a guest: its hello
  * against agent.sh's, the host's check of the binary, and cases run under busybox unshare (root on
- * the host, in a temp folder) with their output streamed, timeouts, and nothing of the agent's
- * reaching the container.
+ * the host, in a temp folder) with their output streamed, timeouts, a runtime that is not there, and
+ * nothing of the agent's reaching the container.
  */
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLink, type UnitOutcome } from '../../../harness/guest/agent-link.js';
 import { casePayload } from '../../../harness/guest/bundle.js';
 import { DEFAULT_TIMEOUTS } from '../../../harness/run/run-targets.js';
-import type { CaseDef } from '../../../harness/model/types.js';
+import type { CaseDef, Runtime } from '../../../harness/model/types.js';
 import { compiledAgent } from '../../support/compiled-agent.js';
 import { localAgent, type LocalAgent } from '../../support/local-agent.js';
 
@@ -22,11 +22,11 @@ beforeAll(async () => {
 afterEach(() => agent?.cleanup());
 
 /** A one-container case whose test.sh is `script`, its files written where the agent finds them. */
-async function preload(target: LocalAgent, id: string, script: string): Promise<CaseDef> {
+async function preload(target: LocalAgent, id: string, script: string, runtime?: Runtime): Promise<CaseDef> {
   const dir = join(target.dir, 'src', id);
   const c: CaseDef = {
     id, dir, file: join(dir, 'case.yaml'), name: id, summary: id, labels: [], arch: ['x86_64'], platforms: ['qemu'], timeoutMs: 2000,
-    freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], files: ['test.sh'],
+    freshMachine: false, imageRunsOwnTests: false, privileged: false, capabilities: [], files: ['test.sh'], ...(runtime && { runtime }),
     containers: [{ name: 'c', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
   };
   mkdirSync(join(dir, 'files'), { recursive: true });
@@ -42,7 +42,7 @@ async function preload(target: LocalAgent, id: string, script: string): Promise<
 async function run(link: AgentLink, c: CaseDef, timeoutMs = c.timeoutMs): Promise<UnitOutcome & { stdout: string; stderr: string; chunks: number }> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const outcome = await link.run(c.id, 'c', timeoutMs, { stdout: (b) => out.push(b), stderr: (b) => err.push(b) });
+  const outcome = await link.run(c.id, 'c', timeoutMs, { stdout: (b) => out.push(b), stderr: (b) => err.push(b) }, c.runtime);
   return { ...outcome, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), chunks: out.length };
 }
 
@@ -96,7 +96,7 @@ describe('the compiled agent behind agent.sh', () => {
   it('gives a container /dev/null as stdin and no descriptor but its stdout and stderr', async () => {
     agent = localAgent({ rootfs: true, agentd });
     const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
-    const c = await preload(agent, 'fds', 'readlink /proc/self/fd/0; ls /proc/self/fd\n');
+    const c = await preload(agent, 'fds', 'readlink /proc/self/fd/0; ls /proc/self/fd\n', 'unshare');
     // ls lists its own directory descriptor too.
     expect((await run(link, c)).stdout).toBe('/dev/null\n0\n1\n2\n3\n');
     await link.bye();
@@ -114,7 +114,7 @@ describe.each([
 
   it('streams stdout and stderr, with nothing on stdin, and reports the exit code', async () => {
     const link = await start();
-    const c = await preload(agent!, 'streams', 'echo 1..1; echo ok 1; echo oops >&2; echo "stdin $(wc -c)"; echo "isolation $HARNESS_ISOLATION"; exit 3\n');
+    const c = await preload(agent!, 'streams', 'echo 1..1; echo ok 1; echo oops >&2; echo "stdin $(wc -c)"; echo "isolation $HARNESS_ISOLATION"; exit 3\n', 'unshare');
     const outcome = await run(link, c);
     expect(outcome).toMatchObject({ exit: 3, agentErrors: [], stdout: '1..1\nok 1\nstdin 0\nisolation reduced\n', stderr: 'oops\n' });
     await link.bye();
@@ -122,7 +122,7 @@ describe.each([
 
   it('sends a large output whole, in chunks the host can take', async () => {
     const link = await start();
-    const c = await preload(agent!, 'large', 'i=0; while [ $i -lt 4000 ]; do echo "line $i ................................................................"; i=$((i + 1)); done\n');
+    const c = await preload(agent!, 'large', 'i=0; while [ $i -lt 4000 ]; do echo "line $i ................................................................"; i=$((i + 1)); done\n', 'unshare');
     const outcome = await run(link, c);
     expect(outcome.exit).toBe(0);
     const lines = outcome.stdout.split('\n');
@@ -134,10 +134,18 @@ describe.each([
 
   it('kills a case at its timeout and says so', async () => {
     const link = await start();
-    const c = await preload(agent!, 'sleeps', 'echo before; sleep 30; echo after\n');
+    const c = await preload(agent!, 'sleeps', 'echo before; sleep 30; echo after\n', 'unshare');
     const outcome = await run(link, c, 1000);
     expect(outcome.exit).toBe('timeout');
     expect(outcome.stdout).toBe('before\n');
+    await link.bye();
+  });
+
+  it('refuses a runtime the target does not have, as an infrastructure error', async () => {
+    const link = await start();
+    const c = await preload(agent!, 'wants-runc', 'echo never\n', 'runc');
+    const outcome = await run(link, c);
+    expect(outcome).toMatchObject({ exit: 125, agentErrors: ['runtime runc is not available on this target'], stdout: '' });
     await link.bye();
   });
 });

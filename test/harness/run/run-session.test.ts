@@ -189,18 +189,20 @@ describe('runSession on a fake guest', () => {
     expect(run.boot.guest?.channel).toBe('console');
   });
 
-  it('ships the compiled agent where the platform carries it, and leaves it out where it does not', async () => {
+  it('ships the compiled agent where the platform carries it, passes a case\'s runtime on, and reports unshare as reduced', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'harness-agentd-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const binary = join(dir, 'harness-agentd');
     writeFileSync(binary, 'not really an ELF');
-    const cases = [fakeCase('plain')];
-    const scripts = { cases: { plain: passes('plain') } };
+    const cases = [fakeCase('plain'), fakeCase('bare', { runtime: 'unshare' })];
+    const scripts = { cases: { plain: passes('plain'), bare: passes('bare') } };
     const carried = await runFakeSession(cases, scripts, { agentd: { path: binary, carried: true } });
     expect(carried.platform.boots[0]!.payload.find((f) => f.path.startsWith('bin/'))).toMatchObject({ path: 'bin/harness-agentd-x86_64', mode: 0o755, data: Buffer.from('not really an ELF') });
+    expect(carried.machine.typedOnConsole.slice(-3)).toEqual(['run 1 plain main 1\n', 'run 2 bare main 1 unshare\n', 'bye\n']);
     // The fake guest runs no compiled agent: agent.sh kept the cases.
     expect(carried.boot.guest?.agent).toBe('sh');
-    expect(resultOf(carried, 'plain').outcome).toBe('pass');
+    expect(resultOf(carried, 'plain').isolation).toBe('full');
+    expect(resultOf(carried, 'bare').isolation).toBe('reduced');
     const left = await runFakeSession(cases, scripts, { agentd: { path: binary, carried: false } });
     expect(left.platform.boots[0]!.payload.some((f) => f.path.startsWith('bin/'))).toBe(false);
   });
