@@ -2,7 +2,7 @@
  * The one door from the harness to the image builder in fixtures/: building and locating the
  * bundled images, and installing the host tools. Nothing else outside fixtures/ imports it.
  */
-import { ensureAgentd } from '../../../fixtures/agentd.js';
+import { agentdCompiler, ensureAgentd } from '../../../fixtures/agentd.js';
 import { buildFixtures, readFixtureManifest } from '../../../fixtures/build.js';
 import { bundledUpToDate } from '../../../fixtures/fresh.js';
 import { ensureHostTools, findOnPath } from '../../../fixtures/host-tools.js';
@@ -12,7 +12,7 @@ import { InfraError, UsageError } from '../../model/errors.js';
 import type { Arch } from '../../model/types.js';
 import type { KernelImage, RootfsArchive } from '../../../platforms/platform.js';
 
-export { findOnPath, repoRoot };
+export { agentdCompiler, findOnPath, repoRoot };
 
 export type Log = (line: string) => void;
 
