@@ -1,14 +1,18 @@
 /**
- * Per-case overhead inside a booted VM: one boot runs N trivial cases (a two-line TAP stream), so
- * each case's time is the harness's own cost (rootfs copy, runtime start, framing) and nothing else.
- * Prints medians and the ratio of a case to a boot, per architecture.
+ * Per-case cost inside a booted VM, side by side per architecture: one boot runs N trivial cases (a
+ * two-line TAP stream) with agent.sh alone, one with the compiled agent, and a third starts the same
+ * container with the same isolation straight from /init (bench/floor.ts), the floor a case cannot go
+ * below. The three take turns for --rounds rounds, so a neighbour's load on a shared host falls on
+ * all of them alike. Prints medians over every case, each agent's ratio to the floor (the goal: 1.3
+ * at most), and that ratio round by round, where a burst of load on the host shows as one odd round.
  *
- *   npx tsx bench/case-overhead.ts [--cases 20] [--platform qemu]
+ *   npx tsx bench/case-overhead.ts [--cases 20] [--rounds 3] [--platform qemu]
  */
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureAgentd } from '../fixtures/agentd.js';
 import { buildFixtures } from '../fixtures/build.js';
 import { fixturePrefix } from '../fixtures/paths.js';
 import { parseArches } from '../harness/cli/commands/platforms.js';
@@ -19,9 +23,13 @@ import { DEFAULT_TIMEOUTS } from '../harness/run/run-targets.js';
 import { runSession } from '../harness/run/session.js';
 import type { Arch, CaseDef } from '../harness/model/types.js';
 import { createQemuPlatform } from '../platforms/qemu/index.js';
+import { measureFloor } from './floor.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '20' }, platform: { type: 'string', default: 'qemu' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, platform: { type: 'string', default: 'qemu' } } });
 const count = Number(values.cases);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(count) || count < 5) throw new Error('--cases: at least 5, for medians worth the name');
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds: a whole number from 1');
 const arches = parseArches(values.platform!);
 
 function median(xs: number[]): number {
@@ -47,29 +55,42 @@ async function trivialCases(root: string, n: number): Promise<CaseDef[]> {
 }
 
 await buildFixtures({ arches, log: () => {} });
+const agents = await ensureAgentd(arches, { log: (line) => console.error(line) });
 const root = await mkdtemp(join(tmpdir(), 'harness-bench-'));
 const cases = await trivialCases(root, count);
 const reaper = new Reaper();
 const slots = new Slots(1);
-console.log(`per-case overhead, ${count} trivial cases in one boot`);
-console.log('arch      ready(ms)  case median(ms)  case p90(ms)  runtime  case/boot-to-ready');
+const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(8) : c.padStart(13))).join('');
+console.log(`per-case cost, ${count} trivial cases per boot, ${rounds} round(s) (medians, ms)`);
+console.log(row(['arch', 'floor', 'agent.sh', 'agentd', 'sh/floor', 'agentd/floor', 'runtime']));
 for (const arch of arches as Arch[]) {
   const platform = createQemuPlatform(arch, { reaper, cacheDir: join(process.cwd(), '.cache'), slots });
   const image = await openImage(fixturePrefix(arch, 'harness'), 'fixtures');
   const caps = await platform.probe(image);
   const out = join(root, arch);
   await mkdir(out, { recursive: true });
-  const { results, boot } = await runSession(
-    { id: `bench-${arch}`, target: 0, arch, mode: 'agent', cases, repeat: 1 },
-    { platform, accel: caps.accel, image, rootfs: [], outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal, secrets: [] },
-  );
-  const failed = results.filter((r) => r.outcome !== 'pass');
-  if (failed.length) throw new Error(`${arch}: ${failed.length} noop cases did not pass: ${failed[0]!.reason}`);
-  const durations = results.map((r) => r.durationMs);
-  const sorted = [...durations].sort((a, b) => a - b);
-  const ready = boot.phases.ready ?? NaN;
-  console.log(
-    `${arch.padEnd(9)} ${ready.toFixed(0).padStart(9)}  ${median(durations).toFixed(0).padStart(15)}  ${sorted[Math.floor(sorted.length * 0.9)]!.toFixed(0).padStart(12)}  ${(boot.guest?.runtime ?? '?').padEnd(7)}  ${(median(durations) / ready).toFixed(3).padStart(18)}`,
-  );
+  let runtime = '?';
+  const session = async (agent: 'sh' | 'agentd', round: number) => {
+    const agentd = agent === 'agentd' ? agents[arch]?.path : undefined;
+    if (agent === 'agentd' && !agentd) throw new Error(`${arch}: no compiled agent (run: harness setup)`);
+    const { results, boot } = await runSession(
+      { id: `bench-${arch}-${agent}-${round}`, target: 0, arch, mode: 'agent', cases, repeat: 1 },
+      { platform, accel: caps.accel, image, rootfs: [], ...(agentd && { agentd }), outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal, secrets: [] },
+    );
+    const failed = results.filter((r) => r.outcome !== 'pass');
+    if (failed.length) throw new Error(`${arch} (${agent}): ${failed.length} noop cases did not pass: ${failed[0]!.reason}`);
+    if (boot.guest?.agent !== agent) throw new Error(`${arch}: asked for ${agent}, the guest ran ${boot.guest?.agent}`);
+    runtime = boot.guest.runtime;
+    return results.map((r) => r.durationMs);
+  };
+  const byRound: { floor: number[]; sh: number[]; agentd: number[] }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const floor = await measureFloor({ platform, accel: caps.accel, image, arch, noop: cases[0]!, count, outDir: join(out, `floor-${round}`), reaper });
+    byRound.push({ floor, sh: await session('sh', round), agentd: await session('agentd', round) });
+  }
+  const all = (key: 'floor' | 'sh' | 'agentd') => median(byRound.flatMap((r) => r[key]));
+  const [floor, sh, agentd] = [all('floor'), all('sh'), all('agentd')];
+  console.log(row([arch, floor.toFixed(0), sh.toFixed(0), agentd.toFixed(0), (sh / floor).toFixed(2), (agentd / floor).toFixed(2), runtime]));
+  console.log(`${''.padEnd(8)}agentd/floor by round: ${byRound.map((r) => (median(r.agentd) / median(r.floor)).toFixed(2)).join(' ')}`);
 }
 await reaper.reapAll();
