@@ -1,70 +1,27 @@
 /**
- * Per-case overhead inside a booted VM: one boot runs N trivial cases (a two-line TAP stream), so
- * each case's time is the harness's own cost (rootfs copy, runtime start, framing) and nothing else.
- * Prints medians and the ratio of a case to a boot, per architecture.
+ * Per-case cost inside a booted VM, per architecture, in detail: agent.sh alone, the compiled agent,
+ * and the floor (bench/p3-case-cost.ts), with each agent's ratio to the floor (the goal: 1.3 at
+ * most) and that ratio round by round.
  *
- *   npx tsx bench/case-overhead.ts [--cases 20] [--platform qemu]
+ *   npx tsx bench/case-overhead.ts [--cases 20] [--rounds 3] [--platform qemu]
  */
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildFixtures } from '../fixtures/build.js';
-import { fixturePrefix } from '../fixtures/paths.js';
 import { parseArches } from '../harness/cli/commands/platforms.js';
-import { Slots } from '../harness/lifecycle/slots.js';
-import { openImage } from '../harness/image/open-image.js';
-import { Reaper } from '../harness/lifecycle/reaper.js';
-import { DEFAULT_TIMEOUTS } from '../harness/run/run-targets.js';
-import { runSession } from '../harness/run/session.js';
-import type { Arch, CaseDef } from '../harness/model/types.js';
-import { createQemuPlatform } from '../platforms/qemu/index.js';
 import { median } from './lib/measure.js';
+import { measureCaseCost } from './p3-case-cost.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '20' }, platform: { type: 'string', default: 'qemu' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, platform: { type: 'string', default: 'qemu' } } });
 const count = Number(values.cases);
-const arches = parseArches(values.platform!);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(count) || count < 5) throw new Error('--cases: at least 5, for medians worth the name');
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds: a whole number from 1');
 
-async function trivialCases(root: string, n: number): Promise<CaseDef[]> {
-  const cases: CaseDef[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = `noop-${i}`;
-    const dir = join(root, id);
-    await mkdir(join(dir, 'files'), { recursive: true });
-    await writeFile(join(dir, 'files', 'test.sh'), 'echo 1..1\necho ok 1 - noop\n');
-    cases.push({
-      id, dir, file: join(dir, 'case.yaml'), name: id, summary: 'noop', labels: [], arch: [...arches], platforms: ['qemu'],
-      timeoutMs: 60_000, freshMachine: false, imageRunsOwnTests: false, result: 'tap', privileged: false, capabilities: [], files: ['test.sh'],
-      containers: [{ name: 'c', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
-    });
-  }
-  return cases;
+const costs = await measureCaseCost(parseArches(values.platform!), rounds, count, (line) => console.error(line));
+const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(8) : c.padStart(13))).join('');
+console.log(`per-case cost, ${count} trivial cases per boot, ${rounds} round(s) (medians, ms)`);
+console.log(row(['arch', 'floor', 'agent.sh', 'agentd', 'sh/floor', 'agentd/floor', 'runtime']));
+for (const c of costs) {
+  const [floor, sh, agentd] = [median(c.floor), median(c.sh), median(c.agentd)];
+  console.log(row([c.arch, floor.toFixed(0), sh.toFixed(0), agentd.toFixed(0), (sh / floor).toFixed(2), (agentd / floor).toFixed(2), c.runtime]));
+  console.log(`${''.padEnd(8)}agentd/floor by round: ${c.byRound.map((r) => r.toFixed(2)).join(' ')}`);
 }
-
-await buildFixtures({ arches, log: () => {} });
-const root = await mkdtemp(join(tmpdir(), 'harness-bench-'));
-const cases = await trivialCases(root, count);
-const reaper = new Reaper();
-const slots = new Slots(1);
-console.log(`per-case overhead, ${count} trivial cases in one boot`);
-console.log('arch      ready(ms)  case median(ms)  case p90(ms)  runtime  case/boot-to-ready');
-for (const arch of arches as Arch[]) {
-  const platform = createQemuPlatform(arch, { reaper, cacheDir: join(process.cwd(), '.cache'), slots });
-  const image = await openImage(fixturePrefix(arch, 'harness'), 'fixtures');
-  const caps = await platform.probe(image);
-  const out = join(root, arch);
-  await mkdir(out, { recursive: true });
-  const { results, boot } = await runSession(
-    { id: `bench-${arch}`, target: 0, arch, mode: 'agent', cases, repeat: 1 },
-    { platform, accel: caps.accel, image, rootfs: [], outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal, secrets: [], bootSamples: false },
-  );
-  const failed = results.filter((r) => r.outcome !== 'pass');
-  if (failed.length) throw new Error(`${arch}: ${failed.length} noop cases did not pass: ${failed[0]!.reason}`);
-  const durations = results.map((r) => r.durationMs);
-  const sorted = [...durations].sort((a, b) => a - b);
-  const ready = boot.phases.ready ?? NaN;
-  console.log(
-    `${arch.padEnd(9)} ${ready.toFixed(0).padStart(9)}  ${median(durations).toFixed(0).padStart(15)}  ${sorted[Math.floor(sorted.length * 0.9)]!.toFixed(0).padStart(12)}  ${(boot.guest?.runtime ?? '?').padEnd(7)}  ${(median(durations) / ready).toFixed(3).padStart(18)}`,
-  );
-}
-await reaper.reapAll();

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { p1AndP6 } from './p1-overhead.js';
 import { p2 } from './p2-sessions.js';
+import { p3 } from './p3-case-cost.js';
 import { p4 } from './p4-serial.js';
 import { p5 } from './p5-rss.js';
 import { formatTable, met, type Figure } from './lib/measure.js';
@@ -25,6 +26,10 @@ if (wanted('P1', 'P6')) {
 if (wanted('P2')) {
   log('P2: 24 trivial cases, sessions with snapshots against boot-per-case');
   figures.push(...(await p2(times)));
+}
+if (wanted('P3')) {
+  log('P3: per-case cost against the same container started from /init, each architecture');
+  figures.push(...(await p3(times, log)));
 }
 if (wanted('P4')) {
   log('P4: serial goodput at 115200 baud through the emulated board');

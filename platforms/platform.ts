@@ -160,7 +160,11 @@ export type AgentStart =
 export type Transfer =
   | { kind: 'preloaded' }
   | { kind: 'upload'; put(files: PayloadFile[]): Promise<void> }
-  | { kind: 'agent'; chunkBytes: number; window: number };
+  /**
+   * Through the agent, in checked chunks. `slowLine`: a real serial line, where the compiled agent
+   * (600 KB) would cost a minute, so agent.sh keeps the cases there.
+   */
+  | { kind: 'agent'; chunkBytes: number; window: number; slowLine?: boolean };
 
 /** Where the agent finds things on the target; the agent's own defaults suit the bundled images. */
 export interface GuestLayout {

@@ -9,6 +9,14 @@ import { join } from 'node:path';
 import { concatInitrd, CpioBuilder } from '../../harness/image/cpio.js';
 import { shQuote } from '../../harness/guest/sh-quote.js';
 import type { CaseDef } from '../../harness/model/types.js';
+import { AGENT_TEXT } from '../../harness/guest/agent-link.js';
+
+/** The agent's own unshare fallback, so the floor isolates each case exactly as the harness does. */
+function enterScript(): string {
+  const inner = /<<'INNER'\n([\s\S]*?)\nINNER\n/.exec(AGENT_TEXT)?.[1];
+  if (inner === undefined) throw new Error("harness/guest/agent.sh: no unshare-init block (<<'INNER' … INNER) to reuse for the floor");
+  return `cat >/run/enter.sh <<'ENTER'\n${inner}\nENTER`;
+}
 
 const SETUP = `#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
@@ -21,18 +29,7 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 [ -s /etc/modules ] && modprobe -qa $(cat /etc/modules)
 ip link set lo up
-cat >/run/enter.sh <<'ENTER'
-r=$1
-mount --make-rprivate / 2>/dev/null
-mount -t proc proc "$r/proc"
-mount -t sysfs -o ro sysfs "$r/sys"
-mkdir -p "$r/sys/fs/cgroup" && mount -t cgroup2 cgroup2 "$r/sys/fs/cgroup" 2>/dev/null
-mount -t tmpfs -o mode=755 dev "$r/dev"
-for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do set -- $n; mknod -m 666 "$r/dev/$1" c "$2" "$3"; done
-mount -t tmpfs tmpfs "$r/tmp"
-hostname "$2"
-exec chroot "$r" /bin/sh /case/test.sh
-ENTER
+${enterScript()}
 echo bare: ready
 `;
 
@@ -42,7 +39,8 @@ function runCase(c: CaseDef, i: number, arch: string): string {
     `r=/run/c${i}; mkdir -p $r/upper $r/work $r/rootfs`,
     `mount -t overlay overlay -o lowerdir=/containers/base/rootfs,upperdir=$r/upper,workdir=$r/work $r/rootfs`,
     `mkdir -p $r/rootfs/case && cp -a /bench/${c.id}/. $r/rootfs/case/`,
-    `env ${env.join(' ')} unshare -m -u -i -n -p -f sh /run/enter.sh $r/rootfs ${shQuote(c.id)} </dev/null`,
+    `printf 'hostname %s\\ncd /case\\nexec /bin/sh /case/test.sh\\n' ${shQuote(c.id)} >$r/rootfs/.harness-exec.sh`,
+    `env ${env.join(' ')} unshare -m -u -i -n -p -f sh /run/enter.sh $r/rootfs </dev/null`,
     `echo "bare: done ${c.id} $?"`,
   ].join('\n');
 }

@@ -111,6 +111,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
     .option('--history <file>', 'SQLite history to record the run in', DEFAULT_HISTORY)
     .option('--no-history', 'do not record the run')
     .option('--revision <label>', 'what is being tested (a commit or a label) for the history; default: the run id')
+    .option('--no-agentd', 'leave the compiled agent out of the payload: agent.sh runs every case itself')
     .action(async (opts: RunOnlyFlags & { jobs?: number }, command: Command) => {
       const projects = await runs(command);
       const { runProjects } = await import('./commands/run-projects.js');
@@ -122,6 +123,7 @@ function program(reaper: Reaper, exit: (code: number) => void): Command {
         repeat: opts.repeat,
         history: opts.history,
         revision: opts.revision,
+        agentd: opts.agentd,
         cache: cli.opts<{ cache: string }>().cache,
       };
       exit(await runProjects(projects, rest, terminalFromEnv(), reaper));

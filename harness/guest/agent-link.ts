@@ -11,13 +11,17 @@ import { bootstrapShell, consoleLogin } from './bootstrap-shell.js';
 import { uploadFramed, type UploadTuning } from './framed-upload.js';
 import { PAYLOAD_TAR, payloadTar } from './payload-tar.js';
 import type { PayloadFile } from '../../platforms/platform.js';
+import type { Runtime } from '../model/types.js';
 
 export const AGENT_TEXT = readFileSync(new URL('./agent.sh', import.meta.url), 'utf8').replace(/\n*$/, '\n');
-const AGENT_DIGEST = crc32(AGENT_TEXT).toString(16).padStart(8, '0');
+const crcHex = (data: string | Buffer) => crc32(data).toString(16).padStart(8, '0');
+const AGENT_DIGEST = crcHex(AGENT_TEXT);
 const AGENT_PATH = '/tmp/harness-agent.sh';
 const HEREDOC_END = 'HARNESS_AGENT_EOF';
 
 export interface AgentHello {
+  /** Which agent runs the cases: agent.sh itself, or the compiled agent it handed over to. */
+  agent: 'sh' | 'agentd';
   runtime: string;
   kernel: string;
   arch: string;
@@ -76,15 +80,18 @@ export class AgentLink {
     private readonly machine: Machine,
     private readonly inbox: FrameInbox,
     private readonly commands: ByteStream,
-    readonly hello: AgentHello,
+    private greeting: AgentHello,
     private readonly timeouts: LinkTimeouts,
     private readonly expectEnd: () => void,
     /** An exec'd agent's channel closing: the session is over only once it has. */
     private readonly execClosed?: Promise<unknown>,
   ) {}
 
-  /** Types the agent into the console's shell; frames come on the machine's channel, or the console. */
-  static async typed(machine: Machine, console: Console, watch: BootWatch, timeouts: LinkTimeouts): Promise<AgentLink> {
+  /**
+   * Types the agent into the console's shell; frames come on the machine's channel, or the console.
+   * `agentd` is the compiled agent the payload carries, if any: the hello must name it exactly.
+   */
+  static async typed(machine: Machine, console: Console, watch: BootWatch, timeouts: LinkTimeouts, agentd?: Buffer): Promise<AgentLink> {
     if (machine.agent.kind !== 'typed') throw new InfraError(`${machine.id}: the agent is not typed on this machine`);
     const channel = machine.agent.channel;
     const nonce = randomBytes(8).toString('hex');
@@ -125,13 +132,13 @@ export class AgentLink {
     await console.write(`cat > ${AGENT_PATH} <<'${HEREDOC_END}'\n${AGENT_TEXT}${HEREDOC_END}\n`);
     // Echo is off, and the nonce goes on the agent's stdin, never on a command line.
     await console.write(`exec sh ${AGENT_PATH} ${args.join(' ')}\n${nonce}\n`);
-    const hello = await AgentLink.greet(inbox, machine, timeouts);
+    const hello = await AgentLink.greet(inbox, machine, timeouts, agentd);
     const commands = source === 'channel' && channel ? channel : console;
     return new AgentLink(machine, inbox, commands, hello, timeouts, () => (endExpected = true));
   }
 
   /** Execs the agent over the machine's command channel; its stdin takes commands, its stdout carries frames. */
-  static async exec(machine: Machine, timeouts: LinkTimeouts): Promise<AgentLink> {
+  static async exec(machine: Machine, timeouts: LinkTimeouts, agentd?: Buffer): Promise<AgentLink> {
     if (machine.agent.kind !== 'exec') throw new InfraError(`${machine.id}: the agent is not exec'd on this machine`);
     const nonce = randomBytes(8).toString('hex');
     const inbox = new FrameInbox();
@@ -153,18 +160,33 @@ export class AgentLink {
       if (!endExpected) inbox.fail(result.failure ?? new InfraError(`the connection was lost (${result.detail})`, { machine: machine.id }));
     });
     await session.write(`${nonce}\n`);
-    const hello = await AgentLink.greet(inbox, machine, timeouts);
+    const hello = await AgentLink.greet(inbox, machine, timeouts, agentd);
     return new AgentLink(machine, inbox, session, hello, timeouts, () => (endExpected = true), session.closed);
   }
 
-  private static async greet(inbox: FrameInbox, machine: Machine, timeouts: LinkTimeouts): Promise<AgentHello> {
+  /**
+   * The hello names what the host talks to: agent.sh by its CRC, and the compiled agent it handed
+   * over to by that binary's. agent.sh keeps the cases itself where the compiled agent does not run,
+   * so a hello without one is still an agent; one the host did not send is not.
+   */
+  private static async greet(inbox: FrameInbox, machine: Machine, timeouts: LinkTimeouts, agentd: Buffer | undefined): Promise<AgentHello> {
     const first = await inbox.take(timeouts.agentMs, () => new BootError(`the agent did not say hello within ${timeouts.agentMs} ms`, { machine: machine.id, phase: 'agent' }));
     if (first.kind !== 'hello') throw new InfraError(`the agent's first frame was ${first.kind}, not hello`, { machine: machine.id });
-    const fields = keyValues(first.payload);
+    return AgentLink.checkHello(first.payload, machine, agentd);
+  }
+
+  private static checkHello(payload: Buffer, machine: Machine, agentd: Buffer | undefined): AgentHello {
+    const fields = keyValues(payload);
     if (fields.agent !== AGENT_DIGEST) {
       throw new InfraError(`the agent arrived damaged (crc32 ${fields.agent}, sent ${AGENT_DIGEST})`, { machine: machine.id, phase: 'agent' });
     }
+    const sent = agentd && crcHex(agentd);
+    if (fields.agentd !== undefined && fields.agentd !== sent) {
+      const problem = sent ? `arrived damaged (crc32 ${fields.agentd}, sent ${sent})` : `(crc32 ${fields.agentd}) answered, but the host sent none`;
+      throw new InfraError(`the compiled agent ${problem}`, { machine: machine.id, phase: 'agent' });
+    }
     return {
+      agent: fields.agentd === undefined ? 'sh' : 'agentd',
       runtime: fields.runtime ?? 'unknown',
       kernel: fields.kernel ?? 'unknown',
       arch: fields.arch ?? 'unknown',
@@ -174,11 +196,14 @@ export class AgentLink {
     };
   }
 
-  /** Runs one container of a case; its output goes to `sink` as it arrives. */
-  async run(caseId: string, container: string, timeoutMs: number, sink: UnitSink): Promise<UnitOutcome> {
+  /**
+   * Runs one container of a case; its output goes to `sink` as it arrives. `runtime` is the one the
+   * case names; without it the agent takes the best it has.
+   */
+  async run(caseId: string, container: string, timeoutMs: number, sink: UnitSink, runtime?: Runtime): Promise<UnitOutcome> {
     const unit = ++this.unit;
     const started = this.machine.now();
-    await this.commands.write(`run ${unit} ${caseId} ${container} ${Math.ceil(timeoutMs / 1000)}\n`);
+    await this.commands.write(`run ${unit} ${caseId} ${container} ${Math.ceil(timeoutMs / 1000)}${runtime ? ` ${runtime}` : ''}\n`);
     const deadline = started + timeoutMs + this.timeouts.caseGraceMs;
     const agentErrors: string[] = [];
     const begin = await this.next(deadline, `case ${caseId} to start`);
@@ -221,6 +246,25 @@ export class AgentLink {
       throw new InfraError(`the agent could not unpack the case files: ${answer.payload.toString('utf8').slice(0, 200)}`, { machine: this.machine.id });
     }
     return sent;
+  }
+
+  /** What the agent said of itself and the target in its last hello. */
+  get hello(): AgentHello {
+    return this.greeting;
+  }
+
+  /**
+   * Asks agent.sh to hand over to the compiled agent now that the case files, `agentd` among them,
+   * came through it; the answer is a hello, from the compiled agent or again from agent.sh where it
+   * does not run, checked as the first one was.
+   */
+  async handover(agentd: Buffer): Promise<AgentHello> {
+    if (this.greeting.agent === 'agentd') return this.greeting;
+    await this.commands.write('handover\n');
+    const frame = await this.next(this.machine.now() + this.timeouts.agentMs, 'the compiled agent to say hello');
+    if (frame.kind !== 'hello') throw new InfraError(`expected hello after handover, got ${frame.kind}`, { machine: this.machine.id });
+    this.greeting = AgentLink.checkHello(frame.payload, this.machine, agentd);
+    return this.greeting;
   }
 
   /** Asks the agent to end the session (power off, or exit and leave the host up) and waits for it. */

@@ -7,13 +7,16 @@ import { shQuote } from './sh-quote.js';
 
 const VARIANTS: Record<ConfigVariant, string> = { userns: 'config.json', rootns: 'config-rootns.json', nopivot: 'config-nopivot.json' };
 
+/** `uname -m` per arch: agent.sh runs only the compiled agent named for the machine it is on. */
+const UNAME_MACHINE: Record<Arch, string> = { x86_64: 'x86_64', arm64: 'aarch64', s390x: 's390x' };
+
 /**
  * The files one session puts on the target (docs/protocol.md, "Case files"), relative to its
- * payload folder: each case's files and, per container, its OCI configs (one per variant the agent
- * may pick), its unshare script and its rootfs name.
+ * payload folder: the compiled agent when there is one, each case's files and, per container, its
+ * OCI configs (one per variant the agent may pick), its unshare script and its rootfs name.
  */
-export async function casePayload(cases: CaseDef[], arch: Arch, platform: string): Promise<PayloadFile[]> {
-  const files: PayloadFile[] = [];
+export async function casePayload(cases: CaseDef[], arch: Arch, platform: string, agentd?: Buffer): Promise<PayloadFile[]> {
+  const files: PayloadFile[] = agentd ? [{ path: `bin/harness-agentd-${UNAME_MACHINE[arch]}`, data: agentd, mode: 0o755 }] : [];
   for (const c of cases) {
     const base = `cases/${c.id}`;
     // The suite's shared lib/ first, so a case's own files/lib/... wins where both exist.

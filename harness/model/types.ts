@@ -20,6 +20,13 @@ export type PlatformKind = (typeof PLATFORM_KINDS)[number];
 export const RESULT_KINDS = ['tap', 'exit-code', 'linuxkit'] as const;
 export type ResultKind = (typeof RESULT_KINDS)[number];
 
+/**
+ * The container runtimes a case may name (`runtime:` in case.yaml); without one the agent takes the
+ * best the target has: crun, then runc, then busybox unshare (docs/security.md).
+ */
+export const RUNTIMES = ['crun', 'runc', 'unshare'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
 export interface ContainerDef {
   name: string;
   /** A rootfs the image ships under /containers/<rootfs>/rootfs, plus the case's files/ at /case. */
@@ -56,6 +63,8 @@ export interface CaseDef {
   privileged: boolean;
   /** Capabilities beyond the default container profile; a case that lists any is privileged too. */
   capabilities: string[];
+  /** The runtime the case asks for; a target without it reports an infrastructure error. */
+  runtime?: Runtime;
   containers: ContainerDef[];
   /** Files under <dir>/files, relative, already checked not to escape the folder. */
   files: string[];
@@ -196,7 +205,7 @@ export interface BootRecord {
   /** A cloud instance's billed life, request to destroyed, in seconds; absent where nothing is billed. */
   instanceSeconds?: number;
   /** What the agent found in the guest; absent when it never started. */
-  guest?: { runtime: string; kernel: string; arch: string; channel: string; isolation: 'full' | 'reduced'; userns: boolean };
+  guest?: { agent: 'sh' | 'agentd'; runtime: string; kernel: string; arch: string; channel: string; isolation: 'full' | 'reduced'; userns: boolean };
   outcome: 'ok' | 'error';
   errorClass?: ErrorClass;
   reason?: string;

@@ -15,6 +15,8 @@ export interface RunTarget {
   arch: TargetArch;
   /** Rootfs archives for targets whose image does not carry them. */
   rootfs: RootfsArchive[];
+  /** The compiled agent's binary for the target's arch, where one was built. */
+  agentd?: string;
 }
 
 export interface RunOptions {
@@ -84,6 +86,7 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
       accel: caps.accel,
       image,
       rootfs: target.rootfs,
+      ...(target.agentd && { agentd: target.agentd }),
       outDir: options.outDir,
       reporter: options.reporter,
       timeouts: options.timeouts,

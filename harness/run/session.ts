@@ -22,6 +22,8 @@ export interface SessionContext {
   image: Image;
   /** Rootfs archives for targets whose image does not carry them. */
   rootfs: RootfsArchive[];
+  /** The compiled agent for this arch, where it was built; shipped if the platform carries it. */
+  agentd?: string;
   outDir: string;
   reporter: Reporter;
   timeouts: LinkTimeouts;
@@ -92,7 +94,8 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
   let currentStart = new Date();
   try {
     if (session.arch === 'unknown') throw new InternalError(`${ctx.platform.name}: a session was planned for a target of unknown arch`);
-    const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name) : [];
+    const agentd = session.mode === 'agent' && ctx.agentd ? await readFile(ctx.agentd) : undefined;
+    const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name, agentd) : [];
     lease = await ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
     // A console handed over while the machine starts is watched from its first line.
     let exitedOnceStarted!: (machine: Machine) => void;
@@ -103,7 +106,8 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       early = { console, watch: new BootWatch({ id: bootId, now, exited }, console, onPhase) };
     };
     // A fresh-machine case and boot-time samples need a real boot; a saved state may stand in otherwise.
-    const freshBoot = ctx.bootSamples || session.cases.some((c) => c.freshMachine);
+    // An image that runs its own tests does so as it boots: a state saved after that is no start for it.
+    const freshBoot = ctx.bootSamples || session.mode === 'own-tests' || session.cases.some((c) => c.freshMachine);
     machine = await lease.start(ctx.image, {
       bootId,
       outDir: dir,
@@ -130,8 +134,13 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name} has no console to read the image's own TAP from`);
       results.push(await ownTests(session.cases[0]!, machine, machine.console, watch, ctx, session));
     } else {
-      const link = await startAgent(machine, watch, ctx, payload);
-      if (machine.transfer.kind === 'agent') await link.put(payload, { chunkBytes: machine.transfer.chunkBytes, window: machine.transfer.window, maxResends: UART_UPLOAD.maxResends });
+      const link = await startAgent(machine, watch, ctx, payload, agentd);
+      if (machine.transfer.kind === 'agent') {
+        const { chunkBytes, window, slowLine } = machine.transfer;
+        const shipped = agentd && !slowLine ? agentd : undefined;
+        await link.put(shipped ? payload : payload.filter((f) => f.data !== agentd), { chunkBytes, window, maxResends: UART_UPLOAD.maxResends });
+        if (shipped) await link.handover(shipped);
+      }
       onPhase('ready', machine.now());
       boot.guest = link.hello;
       for (const c of session.cases) {
@@ -186,12 +195,15 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
   return { results, boot };
 }
 
-/** Files go up before the agent starts where the platform uploads them; then the agent, typed or exec'd. */
-async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: SessionContext, payload: PayloadFile[]): Promise<AgentLink> {
+/**
+ * Files go up before the agent starts where the platform uploads them; then the agent, typed or
+ * exec'd, which hands over to the compiled agent `agentd` when the payload carries it.
+ */
+async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: SessionContext, payload: PayloadFile[], agentd: Buffer | undefined): Promise<AgentLink> {
   if (machine.transfer.kind === 'upload') await machine.transfer.put(payload);
-  if (machine.agent.kind === 'exec') return AgentLink.exec(machine, ctx.timeouts);
+  if (machine.agent.kind === 'exec') return AgentLink.exec(machine, ctx.timeouts, agentd);
   if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name}: an agent typed into a console needs a console`);
-  return AgentLink.typed(machine, machine.console, watch, ctx.timeouts);
+  return AgentLink.typed(machine, machine.console, watch, ctx.timeouts, agentd);
 }
 
 async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, dir: string): Promise<CaseResult> {
@@ -204,7 +216,7 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
     const stdout = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stdout'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
     const stderr = new OutputCapture(outputFile(dir, session.id, c.id, container.name, 'stderr'), DEFAULT_CAPTURE, new StreamRedactor(ctx.secrets));
     try {
-      const unit = await link.run(c.id, container.name, c.timeoutMs, { stdout: (b) => stdout.write(b), stderr: (b) => stderr.write(b) });
+      const unit = await link.run(c.id, container.name, c.timeoutMs, { stdout: (b) => stdout.write(b), stderr: (b) => stderr.write(b) }, c.runtime);
       agentErrors.push(...unit.agentErrors);
       const exitCode = unit.exit === 'timeout' ? null : unit.exit;
       containers.push({
@@ -225,7 +237,8 @@ async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: Sessi
   return {
     ...caseBase(c, ctx, session),
     ...verdict,
-    isolation: link.hello.isolation,
+    // busybox unshare applies no profile wherever it runs, asked for or not.
+    isolation: c.runtime === 'unshare' ? 'reduced' : link.hello.isolation,
     startedAt: startedAt.toISOString(),
     durationMs: machine.now() - t0,
     attempts: session.attempt ?? 1,

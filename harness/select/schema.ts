@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../model/errors.js';
-import { ARCHES, PLATFORM_KINDS, RESULT_KINDS, type CaseDef } from '../model/types.js';
+import { ARCHES, PLATFORM_KINDS, RESULT_KINDS, RUNTIMES, type CaseDef } from '../model/types.js';
 import { parseDuration } from './duration.js';
 import { isRecord, toSchemaIssues, type Checked, type SchemaIssue } from './located-yaml.js';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from '../model/capabilities.js';
@@ -110,6 +110,7 @@ export const caseFileSchema = z
       )
       .superRefine(uniqueItems)
       .default([]),
+    runtime: z.enum(RUNTIMES).optional(),
     containers: z.array(containerSchema).default([]),
   })
   .strict();
@@ -141,6 +142,7 @@ export function checkCaseFile(data: unknown): CaseFileCheck {
       privileged: file.privileged,
       // The default set is given anyway: only what goes beyond it makes a case privileged.
       capabilities: file.capabilities.filter((cap) => !DEFAULT_CAPABILITIES.includes(cap)),
+      ...(file.runtime && { runtime: file.runtime }),
       containers: file.containers,
     },
   };

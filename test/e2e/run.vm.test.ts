@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,14 @@ describe('harness run on all three architectures (real QEMU)', () => {
       expect(ids.length, platform).toBeGreaterThanOrEqual(10);
       expect(ids).toContain('uname-arch');
     }
+  });
+
+  it('ran every agent session with the compiled agent, escapes-closed included', () => {
+    const { boots, results } = readResults(out);
+    const agents = boots.flatMap((b) => (b.guest ? [b.guest.agent] : []));
+    expect(agents.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(agents)).toEqual(new Set(['agentd']));
+    for (const platform of ['qemu:x86_64', 'qemu:arm64', 'qemu:s390x']) expect(byCase(results, platform, 'escapes-closed').outcome).toBe('pass');
   });
 
   it('keeps the failing case out of the default run, with the reason written down', () => {
@@ -115,12 +123,41 @@ describe('harness run: failures, other images and channels (real QEMU)', () => {
     expect(byCase(readResults(out).results, 'qemu:x86_64', 'uname-arch').outcome).toBe('pass');
   });
 
+  it('runs the suite with agent.sh alone when the compiled agent is left out', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'harness-e2e-sh-'));
+    const run = await harness(['run', '--platform', 'x86_64', '--no-agentd', '--out', out]);
+    expect(run.exitCode, run.all).toBe(0);
+    const { results, boots } = readResults(out);
+    expect(new Set(boots.flatMap((b) => (b.guest ? [b.guest.agent] : [])))).toEqual(new Set(['sh']));
+    expect(byCase(results, 'qemu:x86_64', 'escapes-closed').outcome).toBe('pass');
+  });
+
+  it('gives a case the runtime it names, and an infrastructure error for one the image lacks', async () => {
+    const cases = mkdtempSync(join(tmpdir(), 'harness-e2e-runtime-'));
+    const write = (id: string, yaml: string) => {
+      mkdirSync(join(cases, id, 'files'), { recursive: true });
+      writeFileSync(join(cases, id, 'case.yaml'), yaml);
+      writeFileSync(join(cases, id, 'files', 'test.sh'), 'echo 1..1\necho "ok 1 - isolation ${HARNESS_ISOLATION:-full}"\n');
+    };
+    const container = 'containers:\n  - name: c\n    run: [/bin/sh, /case/test.sh]\n';
+    write('bare', `summary: busybox unshare asked for\nruntime: unshare\n${container}`);
+    write('wants-runc', `summary: a runtime the image does not have\nruntime: runc\n${container}`);
+    const out = mkdtempSync(join(tmpdir(), 'harness-e2e-runtime-out-'));
+    const run = await harness(['run', '--platform', 'arm64', '--cases', cases, '--out', out]);
+    expect(run.exitCode, run.all).toBe(3);
+    const { results } = readResults(out);
+    const bare = byCase(results, 'qemu:arm64', 'bare');
+    expect(bare).toMatchObject({ outcome: 'pass', isolation: 'reduced' });
+    expect(bare.containers[0]!.tap.asserts[0]!.name).toBe('isolation reduced');
+    expect(byCase(results, 'qemu:arm64', 'wants-runc')).toMatchObject({ outcome: 'error', errorClass: 'infra', reason: expect.stringContaining('runtime runc is not available on this target') });
+  });
+
   it('runs the suite with frames over the console, sharing it with the kernel', async () => {
     const out = mkdtempSync(join(tmpdir(), 'harness-e2e-console-'));
     const run = await harness(['run', '--platform', 's390x', '--channel', 'console', '--out', out]);
     expect(run.exitCode, run.all).toBe(0);
     const { results, boots } = readResults(out);
     expect(results.filter((r) => r.outcome === 'pass').length).toBeGreaterThanOrEqual(10);
-    expect(boots.find((b) => b.guest)?.guest?.channel).toBe('console');
+    expect(boots.find((b) => b.guest)?.guest).toMatchObject({ channel: 'console', agent: 'agentd' });
   });
 });

@@ -135,7 +135,14 @@ export async function tempDir(): Promise<string> {
 export async function runFakeSession(
   cases: CaseDef[],
   guest: Omit<FakeMachineOptions, 'id' | 'outDir' | 'onPhase'>,
-  options: { timeouts?: Partial<LinkTimeouts>; onBoot?: (machine: FakeMachine) => void; stopped?: () => string | undefined; secrets?: string[] } = {},
+  options: {
+    timeouts?: Partial<LinkTimeouts>;
+    onBoot?: (machine: FakeMachine) => void;
+    stopped?: () => string | undefined;
+    secrets?: string[];
+    /** A compiled agent's binary for the session. */
+    agentd?: string;
+  } = {},
 ): Promise<FakeSessionRun> {
   const outDir = await tempDir();
   const platform = new FakePlatform(guest, options.onBoot);
@@ -146,6 +153,7 @@ export async function runFakeSession(
     accel: 'fake',
     image: IMAGE,
     rootfs: [],
+    ...(options.agentd && { agentd: options.agentd }),
     signal: new AbortController().signal,
     secrets: options.secrets ?? [],
     bootSamples: false,

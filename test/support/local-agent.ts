@@ -1,7 +1,8 @@
 /**
  * The real agent.sh under the host's own busybox (the x86_64 fixture's, taken from its initrd), with
  * frames on its stdout: the exec transport an SSH host gives, without the SSH. It boots nothing, so
- * the protocol's shell side is tested in seconds.
+ * the protocol's shell side is tested in seconds. Given the compiled agent, agent.sh finds it in the
+ * payload and hands over to it, as in a guest.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
-import { fixtureImageFiles } from '../../fixtures/paths.js';
+import { fixtureImageFiles, rootfsBaseTarPath } from '../../fixtures/paths.js';
 import { readCpio } from '../../harness/image/cpio.js';
 import type { ExecSession, Machine, MachineEnd } from '../../platforms/platform.js';
 
@@ -18,11 +19,22 @@ export interface LocalAgent {
   dir: string;
   /** What the host wrote to the agent, in order. */
   written: string[];
+  /** The agent's process, once it was started (agent.sh, and the compiled agent it became). */
+  pid(): number | undefined;
   cleanup(): void;
 }
 
-/** Host bytes pass through `tamper` on their way to the agent (to damage a chunk, say). */
-export function localAgent(tamper: (text: string) => string = (t) => t): LocalAgent {
+export interface LocalAgentOptions {
+  /** Host bytes pass through it on their way to the agent (to damage a chunk, say). */
+  tamper?: (text: string) => string;
+  /** The compiled agent to put in the payload. */
+  agentd?: Buffer;
+  /** Unpack the x86_64 fixture's base rootfs as the `base` container rootfs. */
+  rootfs?: boolean;
+}
+
+export function localAgent(options: LocalAgentOptions = {}): LocalAgent {
+  const tamper = options.tamper ?? ((t: string) => t);
   const dir = mkdtempSync(join(tmpdir(), 'harness-local-agent-'));
   const initrd = readFileSync(fixtureImageFiles('x86_64', 'harness').initrd);
   // Hard links keep their data with the last name of the group, so look for the copy that has it.
@@ -34,6 +46,17 @@ export function localAgent(tamper: (text: string) => string = (t) => t): LocalAg
   const applets = join(dir, 'applets');
   mkdirSync(applets);
   execFileSync(bb, ['--install', '-s', applets]);
+  const layout = { state: join(dir, 'state'), payload: join(dir, 'payload'), containers: join(dir, 'containers'), applets };
+  if (options.agentd) {
+    mkdirSync(join(layout.payload, 'bin'), { recursive: true });
+    writeFileSync(join(layout.payload, 'bin', 'harness-agentd-x86_64'), options.agentd, { mode: 0o755 });
+  }
+  if (options.rootfs) {
+    const rootfs = join(layout.containers, 'base', 'rootfs');
+    mkdirSync(rootfs, { recursive: true });
+    execFileSync('tar', ['-xf', rootfsBaseTarPath('x86_64'), '-C', rootfs]);
+  }
+  let pid: number | undefined;
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const written: string[] = [];
@@ -47,6 +70,7 @@ export function localAgent(tamper: (text: string) => string = (t) => t): LocalAg
       async exec(script, args): Promise<ExecSession> {
         writeFileSync(join(dir, 'agent.sh'), script);
         const child = spawn(bb, ['sh', join(dir, 'agent.sh'), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: `${applets}:/usr/bin:/bin` } });
+        pid = child.pid;
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-16384)));
         const closed = new Promise<{ code: number | null; signal?: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, ...(signal ? { signal } : {}) })));
@@ -69,12 +93,25 @@ export function localAgent(tamper: (text: string) => string = (t) => t): LocalAg
       },
     },
     transfer: { kind: 'agent', chunkBytes: 64, window: 3 },
-    layout: { state: join(dir, 'state'), payload: join(dir, 'payload'), containers: join(dir, 'containers'), applets },
+    layout,
     onBye: 'exit',
     endPhase: 'disconnect',
     exited,
     diagnostics: () => '',
     end: async () => ({ atMs: now(), clean: true, detail: 'local' }),
   };
-  return { machine, dir, written, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const cleanup = () => {
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    // A case cut short leaves its overlay mounted in the state folder.
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`));
+    for (const m of mounts.reverse()) execFileSync('umount', ['-l', m]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { machine, dir, written, pid: () => pid, cleanup };
 }

@@ -1,12 +1,13 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { findOnPath, bundledImage } from './fixtures.js';
+import { agentdCompiler, findOnPath, bundledImage } from './fixtures.js';
 import { measureImage } from '../../image/image-size.js';
 import type { Reaper } from '../../lifecycle/reaper.js';
 import { createPlatforms } from '../../../platforms/registry.js';
 import type { DiskImage, Image, KernelImage, Platform } from '../../../platforms/platform.js';
 import { formatName, openImage } from '../../image/open-image.js';
 import { kernelArch } from '../../image/image-check.js';
+import type { Arch } from '../../model/types.js';
 
 export interface DoctorLine {
   ok: boolean;
@@ -50,6 +51,8 @@ export async function doctor(cacheDir: string, reaper: Reaper, platformList = 'q
     const caps = await platform.probe(image);
     lines.push({ ok: caps.available, what: platform.name, detail: caps.available ? `accel ${caps.accel}: ${caps.notes.join('; ')}` : (caps.reason ?? 'unavailable') });
     if (caps.available && image.kind === 'kernel') lines.push(await isolationLine(platform, image));
+    const arch = caps.arch ?? platform.arch;
+    if (caps.available && arch) lines.push(compiledAgentLine(platform, arch));
   }
   return lines;
 }
@@ -58,6 +61,14 @@ async function imageFor(platform: Platform, cacheDir: string): Promise<Image | u
   if (platform.runs === 'host') return { kind: 'host', name: 'host' };
   if (!platform.arch) return undefined;
   return bundledImage(platform.arch, 'harness', cacheDir, 'fixtures').catch(() => undefined);
+}
+
+/** Whether cases there get the compiled agent, or agent.sh with its dozens of forks per case. */
+function compiledAgentLine(platform: Platform, arch: Arch): DoctorLine {
+  const cc = agentdCompiler(arch);
+  const what = `${platform.name} agent`;
+  if (!findOnPath(cc)) return { ok: false, what, detail: `agent.sh: no ${cc} to build the compiled agent with (run: harness setup)` };
+  return { ok: true, what, detail: `the compiled agent (built with ${cc}), handed over to by agent.sh` };
 }
 
 /** The bundled image's OCI runtime decides whether cases get the full container profile (docs/security.md). */

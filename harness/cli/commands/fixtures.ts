@@ -2,6 +2,7 @@
  * The one door from the harness to the image builder in fixtures/: building and locating the
  * bundled images, and installing the host tools. Nothing else outside fixtures/ imports it.
  */
+import { agentdCompiler, ensureAgentd } from '../../../fixtures/agentd.js';
 import { buildFixtures, readFixtureManifest } from '../../../fixtures/build.js';
 import { buildDiskImages } from '../../../fixtures/disk-images.js';
 import { bundledUpToDate } from '../../../fixtures/fresh.js';
@@ -12,7 +13,7 @@ import { InfraError, UsageError } from '../../model/errors.js';
 import type { Arch } from '../../model/types.js';
 import type { KernelImage, RootfsArchive } from '../../../platforms/platform.js';
 
-export { findOnPath, repoRoot };
+export { agentdCompiler, findOnPath, repoRoot };
 
 export type Log = (line: string) => void;
 
@@ -46,4 +47,11 @@ export async function bundledRootfs(arch: Arch, cacheDir: string | undefined): P
   const base = (await readFixtureManifest(cacheDir))?.arches[arch]?.rootfsBase;
   if (!base) throw new InfraError(`no bundled ${arch} rootfs (run: harness fixtures build --platform ${arch})`);
   return [{ name: 'base', tar: base.tar, sha256: base.sha256, busybox: base.busybox }];
+}
+
+/** The compiled agent's binary per arch where one can be built here (rebuilt when its sources changed). */
+export async function bundledAgents(arches: Arch[], cacheDir: string | undefined, log: Log): Promise<Partial<Record<Arch, string>>> {
+  if (!arches.length) return {};
+  const built = await ensureAgentd(arches, { cacheDir, log });
+  return Object.fromEntries(Object.values(built).map((b) => [b.arch, b.path]));
 }

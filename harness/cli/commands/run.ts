@@ -17,7 +17,7 @@ import { createPlatforms } from '../../../platforms/registry.js';
 import type { DiskImage, Image, KernelImage, Platform } from '../../../platforms/platform.js';
 import type { TargetFacts } from '../../history/record.js';
 import { measureDisk, measureImage } from '../../image/image-size.js';
-import { bundledImage, bundledRootfs, ensureFixtures } from './fixtures.js';
+import { bundledAgents, bundledImage, bundledRootfs, ensureFixtures } from './fixtures.js';
 
 export interface RunFlags {
   platform: string;
@@ -44,6 +44,8 @@ export interface RunFlags {
   revision?: string;
   /** The options that belong to one platform kind (`--channel` is QEMU's), by camelCase name. */
   platformOptions: Record<string, unknown>;
+  /** false (--no-agentd): leave the compiled agent out, agent.sh runs every case. */
+  agentd?: boolean;
 }
 
 export interface Terminal {
@@ -89,6 +91,10 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const hostArches = [...new Set(prepared.flatMap((t) => (t.image.kind === 'host' && t.target.arch !== 'unknown' ? [t.target.arch] : [])))];
   await ensureFixtures(hostArches, flags.cache, log);
 
+  // The compiled agent is built here for every arch a target has, whatever image it boots.
+  const targetArches = [...new Set(prepared.flatMap((t) => (t.target.arch !== 'unknown' ? [t.target.arch] : [])))];
+  const agents = flags.agentd !== false ? await bundledAgents(targetArches, flags.cache, log) : {};
+
   const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard, durations: await durations });
   if (!flags.out) await pointLatest(outDir);
 
@@ -98,6 +104,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     capabilities: t.capabilities,
     arch: t.target.arch,
     rootfs: t.image.kind === 'host' && t.target.arch !== 'unknown' && t.capabilities.available ? await bundledRootfs(t.target.arch, flags.cache) : [],
+    ...(t.target.arch !== 'unknown' && agents[t.target.arch] && { agentd: agents[t.target.arch] }),
     cases: selected.filter((s) => s.target.name === t.platform.name).map((s) => withTimeout(s.case, flags.timeout)),
   })));
   // Credentials in the harness's environment or a case's env never reach a report or the terminal.

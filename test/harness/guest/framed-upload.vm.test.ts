@@ -1,13 +1,15 @@
 /**
  * Case files through the agent itself, as on a board's only UART: the real agent.sh under busybox,
- * go-back-N chunks with CRCs, and damage on the way in that must cost a resend, never the files.
+ * and the compiled agent it hands over to, go-back-N chunks with CRCs, and damage on the way in that
+ * must cost a resend, never the files.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLink } from '../../../harness/guest/agent-link.js';
 import { DEFAULT_TIMEOUTS } from '../../../harness/run/run-targets.js';
 import { localAgent, type LocalAgent } from '../../support/local-agent.js';
+import { compiledAgent } from '../../support/compiled-agent.js';
 
 const files = [
   { path: 'cases/a/files/test.sh', data: Buffer.from('#!/bin/sh\necho "1..1"\necho ok 1\n'), mode: 0o755 },
@@ -30,10 +32,19 @@ function damage(seq: number, times: number) {
     });
 }
 
-describe('framed upload through the real agent', () => {
+describe.each([
+  { name: 'agent.sh', compiled: false },
+  { name: 'the compiled agent', compiled: true },
+])('framed upload through $name', ({ compiled }) => {
+  let agentd: Buffer | undefined;
+  beforeAll(async () => {
+    agentd = compiled ? await compiledAgent() : undefined;
+  });
+
   it('writes every file with its bytes and mode', async () => {
-    agent = localAgent();
-    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS);
+    agent = localAgent({ agentd });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
+    expect(link.hello.agent).toBe(compiled ? 'agentd' : 'sh');
     const result = await link.put(files, tuning);
     // One tar crosses the line: the files and a header each.
     expect(result.resends).toBe(0);
@@ -47,8 +58,8 @@ describe('framed upload through the real agent', () => {
   });
 
   it('resends a damaged chunk and what followed it, and the file still arrives whole', async () => {
-    agent = localAgent(damage(2, 2));
-    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS);
+    agent = localAgent({ tamper: damage(2, 2), agentd });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
     const result = await link.put([files[1]!], tuning);
     expect(result.resends).toBe(2);
     expect(readFileSync(join(agent.machine.layout.payload, files[1]!.path))).toEqual(files[1]!.data);
@@ -58,8 +69,8 @@ describe('framed upload through the real agent', () => {
   });
 
   it('gives up, as an infrastructure error, on a line that damages every copy of a chunk', async () => {
-    agent = localAgent(damage(1, 1000));
-    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS);
+    agent = localAgent({ tamper: damage(1, 1000), agentd });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
     await expect(link.put([files[1]!], tuning)).rejects.toMatchObject({ errorClass: 'infra', message: expect.stringContaining('chunk 1 was refused 9 times') });
   });
 });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { PhaseName } from '../../../harness/model/types.js';
@@ -186,6 +187,22 @@ describe('runSession on a fake guest', () => {
     expect(run.machine.typedOnChannel).toEqual([]);
     expect(run.machine.typedOnConsole.slice(-2)).toEqual(['run 1 fallback main 1\n', 'bye\n']);
     expect(run.boot.guest?.channel).toBe('console');
+  });
+
+  it('ships the compiled agent with the case files, passes a case\'s runtime on, and reports unshare as reduced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-agentd-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const binary = join(dir, 'harness-agentd');
+    writeFileSync(binary, 'not really an ELF');
+    const cases = [fakeCase('plain'), fakeCase('bare', { runtime: 'unshare' })];
+    const scripts = { cases: { plain: passes('plain'), bare: passes('bare') } };
+    const carried = await runFakeSession(cases, scripts, { agentd: binary });
+    expect(carried.platform.boots[0]!.payload.find((f) => f.path.startsWith('bin/'))).toMatchObject({ path: 'bin/harness-agentd-x86_64', mode: 0o755, data: Buffer.from('not really an ELF') });
+    expect(carried.machine.typedOnConsole.slice(-3)).toEqual(['run 1 plain main 1\n', 'run 2 bare main 1 unshare\n', 'bye\n']);
+    // The fake guest runs no compiled agent: agent.sh kept the cases.
+    expect(carried.boot.guest?.agent).toBe('sh');
+    expect(resultOf(carried, 'plain').isolation).toBe('full');
+    expect(resultOf(carried, 'bare').isolation).toBe('reduced');
   });
 
   it('probes an image that prints no ready marker until its shell answers', async () => {

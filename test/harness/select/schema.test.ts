@@ -40,6 +40,14 @@ describe('checkCaseFile', () => {
     ]);
   });
 
+  it('reads the runtime a case names, and refuses one the agents do not know', () => {
+    expect(checkCaseFile({ summary: 'x', runtime: 'unshare', containers: [probe] })).toMatchObject({ ok: true, value: { runtime: 'unshare' } });
+    expect(checkCaseFile({ summary: 'x', runtime: 'docker', containers: [probe] })).toEqual({
+      ok: false,
+      issues: [{ path: ['runtime'], message: '"docker" is not one of crun, runc, unshare' }],
+    });
+  });
+
   it('keeps an argv list and reads every key', () => {
     const check = checkCaseFile({
       name: 'net.lo_2',

@@ -17,7 +17,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Results {
   results: { caseId: string; outcome: string; containers: { stdout: string }[] }[];
-  boots: { caseIds: string[]; resumed?: boolean; phases: Record<string, number>; consoleLog: string }[];
+  boots: { caseIds: string[]; resumed?: boolean; phases: Record<string, number>; consoleLog: string; guest?: { agent: string } }[];
 }
 const read = (out: string) => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
 const run = async (name: string, extra: string[]) => {
@@ -37,6 +37,8 @@ describe('QEMU snapshot restore (x86_64)', () => {
 
     const second = await run('second', ['--grep', '^rand-']);
     expect(second.boots.map((b) => b.resumed)).toEqual([true, true]);
+    // The compiled agent came with the case files after the restore, and agent.sh handed over to it.
+    expect(second.boots.map((b) => b.guest?.agent)).toEqual(['agentd', 'agentd']);
     // Nothing booted: no kernel or init phase, and the session was ready far sooner than a boot.
     for (const b of second.boots) expect(b.phases).not.toHaveProperty('kernel');
     // Its console log still shows how the guest got there: the saving boot's console, marked, then its own.

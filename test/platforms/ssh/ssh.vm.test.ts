@@ -18,7 +18,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Results {
   results: CaseResult[];
-  boots: { platform: string; outcome: string; phases: Record<string, number>; guest?: { runtime: string; isolation: string } }[];
+  boots: { platform: string; outcome: string; phases: Record<string, number>; guest?: { agent: string; runtime: string; isolation: string } }[];
 }
 const readResults = (out: string) => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
 
@@ -69,6 +69,8 @@ describe.each([
   it('uses the host\'s own runtime where it has one, and says where isolation is reduced', () => {
     const { boots, results } = readResults(out);
     const guestRuntime = boots.find((b) => b.guest)?.guest;
+    // agent.sh hands over to the compiled agent shipped with the payload, running as root by sudo alike.
+    expect(guestRuntime?.agent).toBe('agentd');
     if (image === 'ssh') {
       expect(guestRuntime).toMatchObject({ runtime: 'crun', isolation: 'full' });
       expect(results.find((r) => r.caseId === 'escapes-closed')?.outcome).toBe('pass');

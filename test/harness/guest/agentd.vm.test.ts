@@ -1,0 +1,178 @@
+/**
+ * The compiled agent under the host, handed over to by the real agent.sh as in a guest: its hello
+ * against agent.sh's, the host's check of the binary, and cases run under busybox unshare (root on
+ * the host, in a temp folder) with their output streamed, timeouts, a runtime that is not there, and
+ * nothing of the agent's reaching the container.
+ */
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AgentLink, type UnitOutcome } from '../../../harness/guest/agent-link.js';
+import { casePayload } from '../../../harness/guest/bundle.js';
+import { DEFAULT_TIMEOUTS } from '../../../harness/run/run-targets.js';
+import type { CaseDef, Runtime } from '../../../harness/model/types.js';
+import { compiledAgent } from '../../support/compiled-agent.js';
+import { localAgent, type LocalAgent } from '../../support/local-agent.js';
+
+let agentd: Buffer;
+let agent: LocalAgent | undefined;
+beforeAll(async () => {
+  agentd = await compiledAgent();
+});
+afterEach(() => agent?.cleanup());
+
+/** A one-container case whose test.sh is `script`, its files written where the agent finds them. */
+async function preload(target: LocalAgent, id: string, script: string, runtime?: Runtime): Promise<CaseDef> {
+  const dir = join(target.dir, 'src', id);
+  const c: CaseDef = {
+    id, dir, file: join(dir, 'case.yaml'), name: id, summary: id, labels: [], arch: ['x86_64'], platforms: ['qemu'], timeoutMs: 2000,
+    freshMachine: false, imageRunsOwnTests: false, result: 'tap', privileged: false, capabilities: [], files: ['test.sh'], ...(runtime && { runtime }),
+    containers: [{ name: 'c', rootfs: 'base', run: ['/bin/sh', '/case/test.sh'], env: {} }],
+  };
+  mkdirSync(join(dir, 'files'), { recursive: true });
+  writeFileSync(join(dir, 'files', 'test.sh'), script, { mode: 0o755 });
+  for (const f of await casePayload([c], 'x86_64', 'local')) {
+    const path = join(target.machine.layout.payload, f.path);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, f.data, { mode: f.mode });
+  }
+  return c;
+}
+
+async function run(link: AgentLink, c: CaseDef, timeoutMs = c.timeoutMs): Promise<UnitOutcome & { stdout: string; stderr: string; chunks: number }> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const outcome = await link.run(c.id, 'c', timeoutMs, { stdout: (b) => out.push(b), stderr: (b) => err.push(b) }, c.runtime);
+  return { ...outcome, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), chunks: out.length };
+}
+
+describe('the compiled agent behind agent.sh', () => {
+  it('says hello as agent.sh does, naming its own binary', async () => {
+    agent = localAgent();
+    const sh = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS);
+    await sh.bye();
+    agent.cleanup();
+    agent = localAgent({ agentd });
+    const compiled = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
+    expect(sh.hello.agent).toBe('sh');
+    expect(compiled.hello).toEqual({ ...sh.hello, agent: 'agentd' });
+    await compiled.bye();
+  });
+
+  it('is refused when it is not the binary the host sent', async () => {
+    agent = localAgent({ agentd });
+    const other = Buffer.concat([agentd, Buffer.from('x')]);
+    await expect(AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, other)).rejects.toMatchObject({ errorClass: 'infra', message: expect.stringContaining('the compiled agent arrived damaged') });
+  });
+
+  it('is refused when the host sent none', async () => {
+    agent = localAgent({ agentd });
+    await expect(AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS)).rejects.toMatchObject({ message: expect.stringContaining('but the host sent none') });
+  });
+
+  it('keeps the nonce out of its argv, environment and files, and holds nothing but its channel', async () => {
+    agent = localAgent({ agentd });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
+    const nonce = agent.written[0]!.trim();
+    expect(nonce).toMatch(/^[0-9a-f]{16}$/);
+    const proc = `/proc/${agent.pid()}`;
+    expect(readFileSync(`${proc}/cmdline`, 'utf8')).toContain('harness-agentd-x86_64');
+    expect(readFileSync(`${proc}/cmdline`, 'utf8')).not.toContain(nonce);
+    expect(readFileSync(`${proc}/environ`, 'utf8')).not.toContain(nonce);
+    // stdin, stdout, stderr, the channel (3 and 4) and the signalfd in the nonce pipe's place.
+    expect(readdirSync(`${proc}/fd`).map(Number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(readlinkSync(`${proc}/fd/5`)).toBe('anon_inode:[signalfd]');
+    for (const file of readdirSync(agent.dir, { recursive: true, encoding: 'utf8' })) {
+      const path = join(agent.dir, file);
+      try {
+        expect(readFileSync(path).includes(nonce), path).toBe(false);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
+      }
+    }
+    await link.bye();
+  });
+
+  it('takes over from agent.sh when it came with the case files through agent.sh, and the frames go on in order', async () => {
+    agent = localAgent({ rootfs: true });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
+    expect(link.hello.agent).toBe('sh');
+    const c = await preload(agent, 'after', 'echo 1..1; echo "ok 1 - after the handover"\n', 'unshare');
+    const shPid = agent.pid();
+    await link.put([{ path: 'bin/harness-agentd-x86_64', data: agentd, mode: 0o755 }], { chunkBytes: 45_000, window: 4, maxResends: 3 });
+    const hello = await link.handover(agentd);
+    expect(hello.agent).toBe('agentd');
+    // agent.sh exec'd it: the same process, now the binary, with the frames' seq carried over.
+    expect(agent.pid()).toBe(shPid);
+    expect(readFileSync(`/proc/${shPid}/cmdline`, 'utf8')).toContain('harness-agentd-x86_64');
+    expect(await run(link, c)).toMatchObject({ exit: 0, stdout: '1..1\nok 1 - after the handover\n' });
+    await link.bye();
+  });
+
+  it('stays agent.sh after a handover where the compiled agent does not run, and says hello again', async () => {
+    agent = localAgent({ rootfs: true });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS);
+    const broken = Buffer.from('#!/bin/false\n');
+    await link.put([{ path: 'bin/harness-agentd-x86_64', data: broken, mode: 0o755 }], { chunkBytes: 45_000, window: 4, maxResends: 3 });
+    expect((await link.handover(broken)).agent).toBe('sh');
+    const c = await preload(agent, 'still-sh', 'echo 1..1; echo ok 1\n', 'unshare');
+    expect(await run(link, c)).toMatchObject({ exit: 0, stdout: '1..1\nok 1\n' });
+    await link.bye();
+  });
+
+  it('gives a container /dev/null as stdin and no descriptor but its stdout and stderr', async () => {
+    agent = localAgent({ rootfs: true, agentd });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
+    const c = await preload(agent, 'fds', 'readlink /proc/self/fd/0; ls /proc/self/fd\n', 'unshare');
+    // ls lists its own directory descriptor too.
+    expect((await run(link, c)).stdout).toBe('/dev/null\n0\n1\n2\n3\n');
+    await link.bye();
+  });
+});
+
+describe.each([
+  { name: 'agent.sh', compiled: false },
+  { name: 'the compiled agent', compiled: true },
+])('a case run by $name under busybox unshare', ({ compiled }) => {
+  const start = async () => {
+    agent = localAgent({ rootfs: true, ...(compiled && { agentd }) });
+    return AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, compiled ? agentd : undefined);
+  };
+
+  it('streams stdout and stderr, with nothing on stdin, and reports the exit code', async () => {
+    const link = await start();
+    const c = await preload(agent!, 'streams', 'echo 1..1; echo ok 1; echo oops >&2; echo "stdin $(wc -c)"; echo "isolation $HARNESS_ISOLATION"; exit 3\n', 'unshare');
+    const outcome = await run(link, c);
+    expect(outcome).toMatchObject({ exit: 3, agentErrors: [], stdout: '1..1\nok 1\nstdin 0\nisolation reduced\n', stderr: 'oops\n' });
+    await link.bye();
+  });
+
+  it('sends a large output whole, in chunks the host can take', async () => {
+    const link = await start();
+    const c = await preload(agent!, 'large', 'i=0; while [ $i -lt 4000 ]; do echo "line $i ................................................................"; i=$((i + 1)); done\n', 'unshare');
+    const outcome = await run(link, c);
+    expect(outcome.exit).toBe(0);
+    const lines = outcome.stdout.split('\n');
+    expect(lines).toHaveLength(4001);
+    expect(lines[3999]).toMatch(/^line 3999 /);
+    expect(outcome.chunks).toBeGreaterThan(1);
+    await link.bye();
+  });
+
+  it('kills a case at its timeout and says so', async () => {
+    const link = await start();
+    const c = await preload(agent!, 'sleeps', 'echo before; sleep 30; echo after\n', 'unshare');
+    const outcome = await run(link, c, 1000);
+    expect(outcome.exit).toBe('timeout');
+    expect(outcome.stdout).toBe('before\n');
+    await link.bye();
+  });
+
+  it('refuses a runtime the target does not have, as an infrastructure error', async () => {
+    const link = await start();
+    const c = await preload(agent!, 'wants-runc', 'echo never\n', 'runc');
+    const outcome = await run(link, c);
+    expect(outcome).toMatchObject({ exit: 125, agentErrors: ['runtime runc is not available on this target'], stdout: '' });
+    await link.bye();
+  });
+});
