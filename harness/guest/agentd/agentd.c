@@ -194,6 +194,7 @@ int main(int argc, char **argv)
 		if (count == 0) continue;
 		if (strcmp(w[0], "run") == 0) run_case(w, count);
 		else if (strcmp(w[0], "put") == 0) put_file(w, count);
+		else if (strcmp(w[0], "unpack") == 0) unpack_payload(w, count);
 		else if (strcmp(w[0], "bye") == 0) bye();
 	}
 }

@@ -82,5 +82,6 @@ int64_t now_ms(void);
 /* run.c, put.c */
 void run_case(char *const words[], int count);
 void put_file(char *const words[], int count);
+void unpack_payload(char *const words[], int count);
 
 #endif

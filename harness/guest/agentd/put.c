@@ -1,7 +1,8 @@
 /*
  * `put PATH MODE BYTES CHUNKS`, then CHUNKS lines `SEQ BASE64 CRC`: a file for the payload folder,
  * go-back-N as agent.sh's put_file. A chunk whose CRC does not match, or that comes out of order, is
- * asked for again (`nak <expected seq>`); the host goes back to it.
+ * asked for again (`nak <expected seq>`); the host goes back to it. `unpack NAME` then unpacks the
+ * tar a put left in the payload folder, as agent.sh does.
  */
 #include "agentd.h"
 
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,4 +114,36 @@ void put_file(char *const w[], int count)
 	}
 	if (fd >= 0) close(fd);
 	if (dir >= 0) close(dir);
+}
+
+/* One plain name in the payload folder: the host only ever unpacks what it just put there. */
+void unpack_payload(char *const w[], int count)
+{
+	char tar[PATH_BYTES], archive[PATH_BYTES], errors[PATH_BYTES], said[512] = "";
+	const char *name = count == 2 ? w[1] : "";
+	int ok = *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..") && find_program("tar", tar, sizeof tar) &&
+		 snprintf(archive, sizeof archive, "%s/%s", agent.payload, name) < (int)sizeof archive &&
+		 snprintf(errors, sizeof errors, "%s/unpack.err", agent.state) < (int)sizeof errors;
+	int err = ok ? open(errors, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	pid_t pid = -1;
+	if (err >= 0) {
+		const char *const argv[] = { tar, "-xf", archive, "-C", agent.payload, NULL };
+		pid = spawn(argv, "/", err, err);
+		close(err);
+	}
+	int status = 0;
+	/* A tar that hangs would hold the session; a minute is far beyond any suite's case files. */
+	if (pid > 0 && !wait_for(pid, 60000, &status)) {
+		kill(pid, SIGKILL);
+		if (!wait_for(pid, 1000, &status)) forget(pid);
+		status = -1;
+	}
+	if (pid > 0 && status == 0) {
+		unlink(archive);
+		emit_text("ack", "unpacked");
+	} else {
+		if (err >= 0 && read_small(errors, said, sizeof said) < 0) said[0] = '\0';
+		emit_text("nak", said[0] ? said : "cannot unpack");
+	}
+	if (ok) unlink(errors);
 }
