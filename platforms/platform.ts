@@ -90,6 +90,11 @@ export interface StartOptions {
   outDir: string;
   /** Files the cases need, relative to the guest's payload folder. */
   payload: PayloadFile[];
+  /**
+   * The files of `payload` that every session of this image gets alike (the compiled agent). A
+   * platform that saves a booted state may keep them in it, and then says `residentLoaded`.
+   */
+  resident?: PayloadFile[];
   /** Rootfs archives for targets whose image does not carry them, by name. */
   rootfs: RootfsArchive[];
   /** The session needs a real boot (a fresh-machine case, boot-time samples): no saved state may stand in. */
@@ -162,9 +167,10 @@ export type Transfer =
   | { kind: 'upload'; put(files: PayloadFile[]): Promise<void> }
   /**
    * Through the agent, in checked chunks. `slowLine`: a real serial line, where the compiled agent
-   * (600 KB) would cost a minute, so agent.sh keeps the cases there.
+   * (600 KB) would cost a minute, so agent.sh keeps the cases there. `residentLoaded`: the resident
+   * files are in the guest already (a restored state holds them), so only the rest is sent.
    */
-  | { kind: 'agent'; chunkBytes: number; window: number; slowLine?: boolean };
+  | { kind: 'agent'; chunkBytes: number; window: number; slowLine?: boolean; residentLoaded?: boolean };
 
 /** Where the agent finds things on the target; the agent's own defaults suit the bundled images. */
 export interface GuestLayout {

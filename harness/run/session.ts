@@ -112,6 +112,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       bootId,
       outDir: dir,
       payload,
+      ...(agentd && { resident: payload.filter((f) => f.data === agentd) }),
       rootfs: ctx.rootfs,
       onPhase,
       onConsole,
@@ -136,10 +137,11 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     } else {
       const link = await startAgent(machine, watch, ctx, payload, agentd);
       if (machine.transfer.kind === 'agent') {
-        const { chunkBytes, window, slowLine } = machine.transfer;
-        const shipped = agentd && !slowLine ? agentd : undefined;
-        await link.put(shipped ? payload : payload.filter((f) => f.data !== agentd), { chunkBytes, window, maxResends: UART_UPLOAD.maxResends });
-        if (shipped) await link.handover(shipped);
+        const { chunkBytes, window, slowLine, residentLoaded } = machine.transfer;
+        // Sent where it is neither in the guest yet nor too big for the line; agent.sh then hands over.
+        const send = agentd && !slowLine && !residentLoaded ? agentd : undefined;
+        await link.put(send ? payload : payload.filter((f) => f.data !== agentd), { chunkBytes, window, maxResends: UART_UPLOAD.maxResends });
+        if (send) await link.handover(send);
       }
       onPhase('ready', machine.now());
       boot.guest = link.hello;

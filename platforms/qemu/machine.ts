@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { ConsoleLog } from '../../harness/console/console-log.js';
 import { InfraError } from '../../harness/model/errors.js';
 import type { Reaper } from '../../harness/lifecycle/reaper.js';
-import type { AgentChannel, ConsoleLogin, Console, Machine, MachineEnd, StartOptions } from '../platform.js';
+import type { AgentChannel, ConsoleLogin, Console, Machine, MachineEnd, PayloadFile, StartOptions } from '../platform.js';
 import { createBootFiles } from './boot-files.js';
 import type { BootPlan } from './boot-plan.js';
 import { describeExit } from './exit-reason.js';
@@ -100,11 +100,20 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
         smp: spec.smp,
         channelSocket,
       });
-    // A snapshot is of the image alone, so its key is of the image's own initrd; its sessions get their case files through the agent.
-    const snapshot = spec.snapshot && kernel?.initrd ? await snapshotMode(spec.snapshot, argvWith(kernel.initrd), dir, [kernel.path, kernel.initrd]) : undefined;
-    const initrd = kernel?.initrd && options.payload.length && plan.payload === 'initrd' && !snapshot
-      ? await appendPayload(kernel.initrd, options.payload, plan.layout.payload, join(dir, 'initrd.img'))
-      : kernel?.initrd;
+    // A snapshot is of the image and the resident files (the compiled agent) alone, the same for
+    // every session; its sessions get their case files through the agent, after the restore.
+    const resident = options.resident ?? [];
+    const residentInitrd = join(dir, 'resident-initrd.img');
+    const snapshotInitrd = kernel?.initrd && resident.length ? residentInitrd : kernel?.initrd;
+    const snapshot = spec.snapshot && kernel?.initrd && snapshotInitrd
+      ? await snapshotMode(spec.snapshot, argvWith(snapshotInitrd), dir, [kernel.path, kernel.initrd], resident)
+      : undefined;
+    if (snapshot && snapshotInitrd === residentInitrd) await appendPayload(kernel!.initrd!, resident, plan.layout.payload, residentInitrd);
+    const initrd = snapshot
+      ? snapshotInitrd
+      : kernel?.initrd && options.payload.length && plan.payload === 'initrd'
+        ? await appendPayload(kernel.initrd, options.payload, plan.layout.payload, join(dir, 'initrd.img'))
+        : kernel?.initrd;
     const argv = argvWith(initrd);
     const qmpSocket = join(dir, 'qmp.sock');
     if (snapshot) argv.push('-qmp', `unix:${qmpSocket},server=on,wait=off`, ...(snapshot.mode === 'restore' ? ['-incoming', 'defer'] : []));
@@ -216,7 +225,9 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
       agent: { kind: 'typed', channel, ...(spec.login && { login: spec.login }) },
       ...(snapshot?.mode === 'restore' && { resumed: true }),
       // A virtio port is no tty: its lines have no 4 KiB limit, so chunks can be as big as frames.
-      transfer: plan.payload === 'initrd' && !snapshot ? { kind: 'preloaded' } : { kind: 'agent', chunkBytes: channel ? 45_000 : 2048, window: 4 },
+      transfer: plan.payload === 'initrd' && !snapshot
+        ? { kind: 'preloaded' }
+        : { kind: 'agent', chunkBytes: channel ? 45_000 : 2048, window: 4, ...(snapshot && resident.length && { residentLoaded: true }) },
       layout: plan.layout,
       onBye: 'poweroff',
       endPhase: 'poweroff',
@@ -259,8 +270,8 @@ function restoredPreface(saved: string | undefined): string {
 type SnapshotMode = NonNullable<QemuBootSpec['snapshot']> & { key: string; mode: 'save' | 'restore' };
 
 /** Restore when this configuration has a state; save one when none is, and no other boot is saving it. */
-async function snapshotMode(config: NonNullable<QemuBootSpec['snapshot']>, argv: string[], dir: string, files: string[]): Promise<SnapshotMode | undefined> {
-  const key = await snapshotKey({ qemuVersion: config.qemuVersion, argv: argv.map((a) => a.replaceAll(dir, '<boot>')), files });
+async function snapshotMode(config: NonNullable<QemuBootSpec['snapshot']>, argv: string[], dir: string, files: string[], resident: PayloadFile[]): Promise<SnapshotMode | undefined> {
+  const key = await snapshotKey({ qemuVersion: config.qemuVersion, argv: argv.map((a) => a.replaceAll(dir, '<boot>')), files, resident });
   if (await config.cache.has(key)) return { ...config, key, mode: 'restore' };
   if (config.saving.has(key)) return undefined;
   config.saving.add(key);

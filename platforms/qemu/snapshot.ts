@@ -28,10 +28,12 @@ export interface SnapshotInputs {
   argv: readonly string[];
   /** Files whose content the guest's memory holds: a change must not find the old state. */
   files: readonly string[];
+  /** Files appended to the initrd for every session alike (the compiled agent), by content. */
+  resident?: readonly { path: string; mode: number; data: Buffer }[];
 }
 
-/** Bumped when what a snapshot holds changes (2: its boot's console beside it). */
-const FORMAT = 2;
+/** Bumped when what a snapshot holds changes (2: its boot's console beside it; 3: resident files). */
+const FORMAT = 3;
 
 /** The key of a configuration: what QEMU runs and the size and mtime of what it loads. */
 export async function snapshotKey(inputs: SnapshotInputs): Promise<string> {
@@ -40,6 +42,7 @@ export async function snapshotKey(inputs: SnapshotInputs): Promise<string> {
     const info = await stat(file);
     hash.update(`\u0000${file}\u0000${info.size}\u0000${info.mtimeMs}`);
   }
+  for (const f of inputs.resident ?? []) hash.update(`\u0001${f.path}\u0000${f.mode}\u0000${f.data.length}\u0000`).update(f.data);
   return hash.digest('hex').slice(0, 32);
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Qmp } from '../../../platforms/qemu/qmp.js';
-import { SnapshotCache } from '../../../platforms/qemu/snapshot.js';
+import { SnapshotCache, snapshotKey } from '../../../platforms/qemu/snapshot.js';
 
 /** Writes `bytes` zero bytes into the `exec:cat > FILE` target of a migrate, and reports it completed. */
 function migratingQmp(bytes: number): Qmp {
@@ -49,5 +49,21 @@ describe('SnapshotCache', () => {
     await cache.forget('first');
     expect(await cache.has('first')).toBe(false);
     expect(await cache.savedConsole('first')).toBeUndefined();
+  });
+});
+
+describe('snapshotKey', () => {
+  it('changes with the resident files, byte for byte, and with nothing else the sessions send', async () => {
+    const kernel = join(mkdtempSync(join(tmpdir(), 'harness-snapshot-key-')), 'kernel');
+    writeFileSync(kernel, 'k');
+    const inputs = { qemuVersion: '7.2', argv: ['-kernel', kernel], files: [kernel] };
+    const agentd = { path: 'bin/harness-agentd-x86_64', mode: 0o755, data: Buffer.from('agent one') };
+    const base = await snapshotKey(inputs);
+    const withAgent = await snapshotKey({ ...inputs, resident: [agentd] });
+    expect(withAgent).not.toBe(base);
+    expect(await snapshotKey({ ...inputs, resident: [{ ...agentd }] })).toBe(withAgent);
+    expect(await snapshotKey({ ...inputs, resident: [{ ...agentd, data: Buffer.from('agent two') }] })).not.toBe(withAgent);
+    expect(await snapshotKey({ ...inputs, resident: [{ ...agentd, mode: 0o700 }] })).not.toBe(withAgent);
+    rmSync(join(kernel, '..'), { recursive: true, force: true });
   });
 });
