@@ -261,46 +261,23 @@ b64_number() {
 # One chunk line into seq, b64 and sum. The shell's read takes a byte per system call; a console is
 # a tty in canonical mode, where one read returns one line, so head takes the line in one. A pipe
 # or a port may hold more than one line: there, read.
-# `read` takes a system call per byte off anything but a tty, seconds per 60 KB chunk under TCG.
-# Where the shell has `read -d` and dd reads full blocks, only the seq is read that way: the rest of
-# the line, whose length the seq and the put's chunk size fix, comes in one dd. A seq that is no
-# number, or past the file, is read to the line's end and refused.
-FAST_CHUNKS=
-if [ ! -t 4 ] && printf 'a b' | { read -r -d ' ' x 2>/dev/null && [ "$x" = a ]; } &&
-	[ "$(printf abcd | dd bs=3 count=1 iflag=fullblock 2>/dev/null)" = abc ]; then
-	FAST_CHUNKS=1
-fi
-
 read_chunk() {
 	if [ -t 4 ]; then
 		chunk_line=$(head -n 1 <&4) && [ -n "$chunk_line" ] || return 1
 		set -- $chunk_line
 		seq=$1 b64=${2:-} sum=${3:-}
-	elif [ -n "$FAST_CHUNKS" ] && [ -n "$step" ]; then
-		read -r -d ' ' seq <&4 || return 1
-		raw=0
-		case $seq in *[!0-9]* | '') ;; *) [ "${#seq}" -lt 12 ] && raw=$((bytes - seq * step)) ;; esac
-		[ "$raw" -gt "$step" ] && raw=$step
-		if [ "$raw" -gt 0 ]; then
-			# base64 of the chunk, a space, eight hex digits of CRC and the newline.
-			rest=$(dd bs=$(((raw + 2) / 3 * 4 + 10)) count=1 iflag=fullblock 2>/dev/null <&4) || return 1
-			b64=${rest%% *} sum=${rest#* }
-		else
-			read -r b64 sum <&4
-		fi
 	else
 		read -r seq b64 sum <&4
 	fi
 }
 
-# put PATH MODE BYTES CHUNKS [STEP], then CHUNKS lines `SEQ BASE64 CRC`: a file for the payload folder,
+# put PATH MODE BYTES CHUNKS, then CHUNKS lines `SEQ BASE64 CRC`: a file for the payload folder,
 # for targets where nothing can be put in place before the agent runs (a board's only UART, a
 # restored snapshot). A chunk whose CRC does not match, or that comes out of order, is asked for
 # again (`nak <expected seq>`); the host goes back to it. Checked chunks are kept as base64 and
 # decoded once at the end.
 put_file() {
-	path=$PAYLOAD/$1 mode=$2 bytes=$3 chunks=$4 step=$5
-	case $step in *[!0-9]* | 0*) step= ;; esac
+	path=$PAYLOAD/$1 mode=$2 bytes=$3 chunks=$4
 	mkdir -p "${path%/*}"
 	: >"$path.b64"
 	next=0
@@ -326,7 +303,7 @@ put_file() {
 while read -r cmd a1 a2 a3 a4 a5 <&4; do
 	case $cmd in
 	run) run_case "$a1" "$a2" "$a3" "$a4" "$a5" ;;
-	put) put_file "$a1" "$a2" "$a3" "$a4" "$a5" ;;
+	put) put_file "$a1" "$a2" "$a3" "$a4" ;;
 	handover)
 		hand_over "$@"
 		hello

@@ -42,7 +42,7 @@ export async function uploadFramed(
       const b64 = file.data.subarray(at, at + step).toString('base64');
       chunks.push(`${b64} ${crc32(b64).toString(16).padStart(8, '0')}`);
     }
-    await commands.write(`put ${file.path} ${(file.mode & 0o777).toString(8)} ${file.data.length} ${chunks.length} ${step}\n`);
+    await commands.write(`put ${file.path} ${(file.mode & 0o777).toString(8)} ${file.data.length} ${chunks.length}\n`);
     let base = 0;
     let nextToSend = 0;
     let epoch = 0;

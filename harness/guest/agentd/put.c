@@ -1,5 +1,5 @@
 /*
- * `put PATH MODE BYTES CHUNKS [STEP]`, then CHUNKS lines `SEQ BASE64 CRC`: a file for the payload folder,
+ * `put PATH MODE BYTES CHUNKS`, then CHUNKS lines `SEQ BASE64 CRC`: a file for the payload folder,
  * go-back-N as agent.sh's put_file. A chunk whose CRC does not match, or that comes out of order, is
  * asked for again (`nak <expected seq>`); the host goes back to it. `unpack NAME` then unpacks the
  * tar a put left in the payload folder, as agent.sh does.
@@ -84,8 +84,7 @@ void put_file(char *const w[], int count)
 	mode_t mode = 0;
 	char rel[PATH_BYTES], part[PATH_BYTES], *leaf = NULL;
 	int fd = -1, dir = -1;
-	/* A sixth word, the chunk size, is for agent.sh's reads; lines are read whole here. */
-	int ok = (count == 5 || count == 6) && strlen(w[1]) < sizeof rel && w[1][0] != '/' && parse_mode(w[2], &mode) && parse_uint(w[3], 1ull << 40, &bytes) &&
+	int ok = count == 5 && strlen(w[1]) < sizeof rel && w[1][0] != '/' && parse_mode(w[2], &mode) && parse_uint(w[3], 1ull << 40, &bytes) &&
 		 parse_uint(w[4], 1ull << 32, &chunks);
 	if (ok) {
 		memcpy(rel, w[1], strlen(w[1]) + 1);
