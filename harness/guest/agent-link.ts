@@ -80,7 +80,7 @@ export class AgentLink {
     private readonly machine: Machine,
     private readonly inbox: FrameInbox,
     private readonly commands: ByteStream,
-    private greeting: AgentHello,
+    readonly hello: AgentHello,
     private readonly timeouts: LinkTimeouts,
     private readonly expectEnd: () => void,
     /** An exec'd agent's channel closing: the session is over only once it has. */
@@ -246,25 +246,6 @@ export class AgentLink {
       throw new InfraError(`the agent could not unpack the case files: ${answer.payload.toString('utf8').slice(0, 200)}`, { machine: this.machine.id });
     }
     return sent;
-  }
-
-  /** What the agent said of itself and the target in its last hello. */
-  get hello(): AgentHello {
-    return this.greeting;
-  }
-
-  /**
-   * Asks agent.sh to hand over to the compiled agent now that the case files, `agentd` among them,
-   * came through it; the answer is a hello, from the compiled agent or again from agent.sh where it
-   * does not run, checked as the first one was.
-   */
-  async handover(agentd: Buffer): Promise<AgentHello> {
-    if (this.greeting.agent === 'agentd') return this.greeting;
-    await this.commands.write('handover\n');
-    const frame = await this.next(this.machine.now() + this.timeouts.agentMs, 'the compiled agent to say hello');
-    if (frame.kind !== 'hello') throw new InfraError(`expected hello after handover, got ${frame.kind}`, { machine: this.machine.id });
-    this.greeting = AgentLink.checkHello(frame.payload, this.machine, agentd);
-    return this.greeting;
   }
 
   /** Asks the agent to end the session (power off, or exit and leave the host up) and waits for it. */

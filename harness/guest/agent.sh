@@ -101,17 +101,12 @@ AGENT_CRC=$(crc32 <"$0")
 # The compiled agent, when the host put one for this machine in the payload and it runs here: the
 # same protocol with one fork per case instead of dozens. It gets the channel as fds 3 and 4, and the
 # nonce on a pipe as fd 5: ash and dash make a short here-document a pipe, not a file.
-# `handover` asks again once the case files came through this agent (a restored snapshot): the
-# compiled agent then goes on from this one's seq, and says hello as if it had been there all along.
 AGENTD=$PAYLOAD/bin/harness-agentd-$(uname -m)
-hand_over() {
-	if [ -f "$AGENTD" ] && "$AGENTD" probe </dev/null >/dev/null 2>&1 3>&- 4<&-; then
-		exec "$AGENTD" "$@" agent="$AGENT_CRC" channel="$CHAN" seq="$SEQ" 5<<EOF
+if [ -f "$AGENTD" ] && "$AGENTD" probe </dev/null >/dev/null 2>&1 3>&- 4<&-; then
+	exec "$AGENTD" "$@" agent="$AGENT_CRC" channel="$CHAN" 5<<EOF
 $NONCE
 EOF
-	fi
-}
-hand_over "$@"
+fi
 
 RUNTIME=unshare
 for r in crun runc; do
@@ -139,16 +134,13 @@ USERNS=
 ISOLATION=full
 [ "$RUNTIME" = unshare ] && ISOLATION=reduced
 
-hello() {
-	emit_text hello "agent=$AGENT_CRC
+emit_text hello "agent=$AGENT_CRC
 runtime=$RUNTIME
 kernel=$(uname -r)
 arch=$(uname -m)
 channel=$CHAN
 userns=${USERNS:-0}
 isolation=$ISOLATION"
-}
-hello
 
 # The container's root user, outside its user namespace: none under busybox unshare.
 owner() {
@@ -304,10 +296,6 @@ while read -r cmd a1 a2 a3 a4 a5 <&4; do
 	case $cmd in
 	run) run_case "$a1" "$a2" "$a3" "$a4" "$a5" ;;
 	put) put_file "$a1" "$a2" "$a3" "$a4" ;;
-	handover)
-		hand_over "$@"
-		hello
-		;;
 	unpack)
 		if out=$(tar -xf "$PAYLOAD/$a1" -C "$PAYLOAD" 2>&1); then
 			rm -f "$PAYLOAD/$a1"

@@ -137,11 +137,8 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     } else {
       const link = await startAgent(machine, watch, ctx, payload, agentd);
       if (machine.transfer.kind === 'agent') {
-        const { chunkBytes, window, slowLine, residentLoaded } = machine.transfer;
-        // Sent where it is neither in the guest yet nor too big for the line; agent.sh then hands over.
-        const send = agentd && !slowLine && !residentLoaded ? agentd : undefined;
-        await link.put(send ? payload : payload.filter((f) => f.data !== agentd), { chunkBytes, window, maxResends: UART_UPLOAD.maxResends });
-        if (send) await link.handover(send);
+        const { chunkBytes, window } = machine.transfer;
+        await link.put(payload.filter((f) => f.data !== agentd), { chunkBytes, window, maxResends: UART_UPLOAD.maxResends });
       }
       onPhase('ready', machine.now());
       boot.guest = link.hello;

@@ -21,7 +21,7 @@ const UART_APPEARS_MS = 20_000;
  * 4095-byte canonical limit, so each chunk's fixed cost in the agent (a few processes) is spread
  * over as many bytes as a line can carry.
  */
-export const UART_TRANSFER: Transfer = { kind: 'agent', chunkBytes: 3000, window: 4, slowLine: true };
+export const UART_TRANSFER: Transfer = { kind: 'agent', chunkBytes: 3000, window: 4 };
 
 export interface BoardBootSpec {
   board: BoardSpec;

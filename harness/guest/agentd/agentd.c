@@ -66,15 +66,6 @@ static int take_arg(const char *arg)
 			return 0;
 		}
 	}
-	/* A handover after agent.sh has spoken (the case files came through it): frames go on from its seq. */
-	if (strncmp(arg, "seq=", 4) == 0) {
-		char *end;
-		errno = 0;
-		unsigned long long seq = strtoull(arg + 4, &end, 10);
-		if (errno || end == arg + 4 || *end) return -1;
-		agent.seq = seq;
-		return 0;
-	}
 	if (strncmp(arg, "applets=", 8) == 0) {
 		const char *path = getenv("PATH");
 		char *joined;

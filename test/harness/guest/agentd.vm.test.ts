@@ -93,33 +93,6 @@ describe('the compiled agent behind agent.sh', () => {
     await link.bye();
   });
 
-  it('takes over from agent.sh when it came with the case files through agent.sh, and the frames go on in order', async () => {
-    agent = localAgent({ rootfs: true });
-    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
-    expect(link.hello.agent).toBe('sh');
-    const c = await preload(agent, 'after', 'echo 1..1; echo "ok 1 - after the handover"\n', 'unshare');
-    const shPid = agent.pid();
-    await link.put([{ path: 'bin/harness-agentd-x86_64', data: agentd, mode: 0o755 }], { chunkBytes: 45_000, window: 4, maxResends: 3 });
-    const hello = await link.handover(agentd);
-    expect(hello.agent).toBe('agentd');
-    // agent.sh exec'd it: the same process, now the binary, with the frames' seq carried over.
-    expect(agent.pid()).toBe(shPid);
-    expect(readFileSync(`/proc/${shPid}/cmdline`, 'utf8')).toContain('harness-agentd-x86_64');
-    expect(await run(link, c)).toMatchObject({ exit: 0, stdout: '1..1\nok 1 - after the handover\n' });
-    await link.bye();
-  });
-
-  it('stays agent.sh after a handover where the compiled agent does not run, and says hello again', async () => {
-    agent = localAgent({ rootfs: true });
-    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS);
-    const broken = Buffer.from('#!/bin/false\n');
-    await link.put([{ path: 'bin/harness-agentd-x86_64', data: broken, mode: 0o755 }], { chunkBytes: 45_000, window: 4, maxResends: 3 });
-    expect((await link.handover(broken)).agent).toBe('sh');
-    const c = await preload(agent, 'still-sh', 'echo 1..1; echo ok 1\n', 'unshare');
-    expect(await run(link, c)).toMatchObject({ exit: 0, stdout: '1..1\nok 1\n' });
-    await link.bye();
-  });
-
   it('gives a container /dev/null as stdin and no descriptor but its stdout and stderr', async () => {
     agent = localAgent({ rootfs: true, agentd });
     const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
