@@ -14,6 +14,8 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 struct agent agent = {
@@ -145,6 +147,13 @@ static void bye(void)
 {
 	emit("bye", NULL, 0);
 	if (strcmp(agent.bye, "poweroff")) exit(0);
+	/* On a serial console the frame must leave the UART, and the far side read it, before the
+	 * power goes: a board's relay lost it to an immediate power-off. agent.sh's fork of poweroff
+	 * gave it that time by accident. */
+	if (isatty(FRAMES_FD)) {
+		tcdrain(FRAMES_FD);
+		nanosleep(&(struct timespec){ .tv_nsec = 200 * 1000 * 1000 }, NULL);
+	}
 	sync();
 	/* What `poweroff -f` does; should it fail, the agent goes on reading commands as agent.sh does. */
 	reboot(RB_POWER_OFF);

@@ -40,6 +40,12 @@ function expectAllPassed(results: CaseResult[], output: string): void {
   expect(bad.map((r) => `${r.platform} ${r.caseId}: ${r.outcome} ${r.reason ?? ''}`), output.slice(-3000)).toEqual([]);
 }
 
+/** Every session ended as it should: the agent's bye arrived (a relay once lost it to the power-off). */
+function expectCleanEnds(dir: string): void {
+  const { boots } = readResults(dir);
+  expect(boots.map((b) => `${b.id}: ${b.outcome}${b.reason ? ` (${b.reason})` : ''}`)).toEqual(boots.map((b) => `${b.id}: ok`));
+}
+
 describe('the emulated board', () => {
   it('runs the bundled suite through U-Boot and TFTP with the checked-in test lab', async () => {
     const dir = out('suite');
@@ -48,6 +54,7 @@ describe('the emulated board', () => {
     const { results, boots } = readResults(dir);
     expect(results.length).toBeGreaterThanOrEqual(10);
     expectAllPassed(results, run.all);
+    expectCleanEnds(dir);
     const boot = boots[0]!;
     const order = ['powerOn', 'firstByte', 'firmware', 'bootloader', 'imagesLoaded', 'kernel', 'init', 'ready'] as const;
     const stamps = order.map((p) => boot.phases[p]);
@@ -65,6 +72,7 @@ describe('the emulated board', () => {
       const run = await harness(['run', '--platform', 'board:vm-rfc', '--lab', lab.file, '--out', dir, '--no-history']);
       expect(run.exitCode, `${run.all}\n${ser2net.output()}`).toBe(0);
       expectAllPassed(readResults(dir).results, run.all);
+      expectCleanEnds(dir);
     } finally {
       await ser2net.stop();
     }
@@ -78,6 +86,7 @@ describe('the emulated board', () => {
       const run = await harness(['run', '--platform', 'board', '--lab', lab.file, '--grep', '^(uname-arch|ns-pid1|env-and-exit)$', '--out', dir, '--no-history']);
       expect(run.exitCode, `${run.all}\n${pdu.output()}`).toBe(0);
       expect(readResults(dir).results.map((r) => r.outcome)).toEqual(['pass', 'pass', 'pass']);
+      expectCleanEnds(dir);
     } finally {
       await pdu.stop();
       await raw.stop();
