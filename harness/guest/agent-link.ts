@@ -172,11 +172,7 @@ export class AgentLink {
   private static async greet(inbox: FrameInbox, machine: Machine, timeouts: LinkTimeouts, agentd: Buffer | undefined): Promise<AgentHello> {
     const first = await inbox.take(timeouts.agentMs, () => new BootError(`the agent did not say hello within ${timeouts.agentMs} ms`, { machine: machine.id, phase: 'agent' }));
     if (first.kind !== 'hello') throw new InfraError(`the agent's first frame was ${first.kind}, not hello`, { machine: machine.id });
-    return AgentLink.checkHello(first.payload, machine, agentd);
-  }
-
-  private static checkHello(payload: Buffer, machine: Machine, agentd: Buffer | undefined): AgentHello {
-    const fields = keyValues(payload);
+    const fields = keyValues(first.payload);
     if (fields.agent !== AGENT_DIGEST) {
       throw new InfraError(`the agent arrived damaged (crc32 ${fields.agent}, sent ${AGENT_DIGEST})`, { machine: machine.id, phase: 'agent' });
     }
