@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { UsageError } from '../model/errors.js';
 import { PHASE_ORDER, type RunRecord } from '../metrics/types.js';
-import { ARCHES, type PhaseName } from '../model/types.js';
+import { ARCHES, type CaseDurations, type PhaseName } from '../model/types.js';
 import { fingerprintKey } from './fingerprint.js';
 
 /** A portable copy of the whole store (`harness history export`), for carrying history between CI runners. */
@@ -133,23 +133,28 @@ export class HistoryStore {
   }
 
   /**
-   * Each case's median duration (ms) over its last `window` recorded results on any platform, for
-   * balancing shards and starting the longest sessions first. Errors are left out: a case cut
-   * short by an infrastructure fault says nothing about how long it takes.
+   * Each case's median duration (ms) over its last `window` recorded results, on any platform (for
+   * balancing shards, which split cases, not platforms) and on each platform (for starting the
+   * longest sessions first: the same case takes twice as long on s390x as on x86_64 under TCG).
+   * Errors are left out: a case cut short by an infrastructure fault says nothing about its length.
    */
-  caseDurations(window = 5): Map<string, number> {
-    const rows = this.db
-      .prepare(
-        `SELECT case_id AS caseId, duration_ms AS ms FROM (
-           SELECT c.case_id, c.duration_ms, ROW_NUMBER() OVER (PARTITION BY c.case_id ORDER BY r.started_at DESC) AS n
-           FROM cases c JOIN runs r ON r.run_id = c.run_id AND r.platform = c.platform
-           WHERE c.outcome != 'error')
-         WHERE n <= @window`,
-      )
-      .all({ window }) as { caseId: string; ms: number }[];
-    const byCase = new Map<string, number[]>();
-    for (const { caseId, ms } of rows) byCase.set(caseId, [...(byCase.get(caseId) ?? []), ms]);
-    return new Map([...byCase].map(([id, ms]) => [id, ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!]));
+  caseDurations(window = 5): CaseDurations {
+    const latest = (partition: string) =>
+      this.db
+        .prepare(
+          `SELECT platform, case_id AS caseId, duration_ms AS ms FROM (
+             SELECT c.platform, c.case_id, c.duration_ms, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY r.started_at DESC) AS n
+             FROM cases c JOIN runs r ON r.run_id = c.run_id AND r.platform = c.platform
+             WHERE c.outcome != 'error')
+           WHERE n <= @window`,
+        )
+        .all({ window }) as { platform: string; caseId: string; ms: number }[];
+    const onPlatform = new Map<string, Map<string, number>>();
+    for (const [key, ms] of medians(latest('c.platform, c.case_id'), (row) => `${row.platform}\0${row.caseId}`)) {
+      const [platform, caseId] = key.split('\0') as [string, string];
+      onPlatform.set(platform, (onPlatform.get(platform) ?? new Map<string, number>()).set(caseId, ms));
+    }
+    return { any: medians(latest('c.case_id'), (row) => row.caseId), onPlatform };
   }
 
   latest(platform?: string): RunRecord | undefined {
@@ -289,4 +294,11 @@ function problemOf(issue: z.ZodIssue): string {
     default:
       return issue.message;
   }
+}
+
+/** The median `ms` of the rows under each key. */
+function medians<Row extends { ms: number }>(rows: Row[], keyOf: (row: Row) => string): Map<string, number> {
+  const byKey = new Map<string, number[]>();
+  for (const row of rows) byKey.set(keyOf(row), [...(byKey.get(keyOf(row)) ?? []), row.ms]);
+  return new Map([...byKey].map(([key, ms]) => [key, ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!]));
 }

@@ -241,6 +241,12 @@ export interface RunInfo {
   shard?: { index: number; total: number };
 }
 
+/** Past case durations (ms), medians from the history: a case's on any platform, and on each platform by name. */
+export interface CaseDurations {
+  any: ReadonlyMap<string, number>;
+  onPlatform: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
 export interface RunSummary {
   runId: string;
   durationMs: number;

@@ -49,10 +49,10 @@ const BOOT_MS = 3000;
 
 /**
  * Sessions in the order they should take leases: the longest first, so the last to start is a short
- * one and the slots finish together. A session's length is a boot plus its cases' past durations.
- * Stable: sessions of equal length keep the plan's order.
+ * one and the slots finish together. A session's length is a boot plus its cases' past durations
+ * (`pastMs`, from the history, where it knows them). Stable: sessions of equal length keep the plan's order.
  */
-export function longestFirst(sessions: PlannedSession[], durations: ReadonlyMap<string, number> = new Map()): PlannedSession[] {
-  const length = (s: PlannedSession) => BOOT_MS + s.cases.reduce((ms, c) => ms + (durations.get(c.id) ?? UNKNOWN_CASE_MS), 0);
+export function longestFirst(sessions: PlannedSession[], pastMs: (session: PlannedSession, c: CaseDef) => number | undefined = () => undefined): PlannedSession[] {
+  const length = (s: PlannedSession) => BOOT_MS + s.cases.reduce((ms, c) => ms + (pastMs(s, c) ?? UNKNOWN_CASE_MS), 0);
   return sessions.map((s, i) => ({ s, i, ms: length(s) })).sort((a, b) => b.ms - a.ms || a.i - b.i).map(({ s }) => s);
 }

@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { LinkTimeouts } from '../guest/agent-link.js';
 import { longestFirst, planSessions, type PlannedSession } from '../plan/plan.js';
+import { LeaseOrder } from './lease-order.js';
 import { mergeRetry, runWithInfraRetries } from './retry.js';
-import { EXIT, type BootRecord, type CaseDef, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase, type TargetArch } from '../model/types.js';
+import { EXIT, type BootRecord, type CaseDef, type CaseDurations, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase, type TargetArch } from '../model/types.js';
 import type { Capabilities, Image, Platform, RootfsArchive } from '../../platforms/platform.js';
 
 export interface RunTarget {
@@ -41,8 +42,8 @@ export interface RunOptions {
   /** What is tested and which shard this is, for the journal: `harness merge` checks them. */
   revision?: string;
   shard?: { index: number; total: number };
-  /** Past case durations (ms) by id: the longest sessions take the first leases. */
-  durations?: ReadonlyMap<string, number>;
+  /** Past case durations: the longest sessions take the first leases. */
+  durations?: CaseDurations;
   /** The image a self-testing case boots on a target. */
   ownTestsImage(c: CaseDef, target: RunTarget): Promise<Image>;
 }
@@ -66,9 +67,11 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
 
   const results: CaseResult[] = [];
   const boots: BootRecord[] = [];
-  const sessions = longestFirst(planSessions(options.targets.map((t) => ({ arch: t.arch, cases: t.cases })), options.repeat), options.durations);
+  const pastMs = (s: PlannedSession, c: CaseDef) => options.durations?.onPlatform.get(options.targets[s.target]!.platform.name)?.get(c.id) ?? options.durations?.any.get(c.id);
+  const sessions = longestFirst(planSessions(options.targets.map((t) => ({ arch: t.arch, cases: t.cases })), options.repeat), pastMs);
+  const leaseOrder = new LeaseOrder(sessions.map((s) => s.id));
 
-  const work = async (session: PlannedSession) => {
+  const runPlanned = async (session: PlannedSession) => {
     const target = options.targets[session.target]!;
     const caps = target.capabilities;
     const stopped = options.stopped();
@@ -94,12 +97,15 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
       signal: options.signal,
       secrets: options.secrets,
       bootSamples: options.repeat > 1,
+      leaseOrder,
     };
     for (const outcome of await runWithInfraRetries(session, ctx, options.infraRetries)) {
       results.push(...outcome.results);
       boots.push(outcome.boot);
     }
   };
+  // A session that ends before it asks for a lease (its platform is unavailable, its image failed) passes its turn on.
+  const work = (session: PlannedSession) => runPlanned(session).finally(() => leaseOrder.asked(session.id));
   // Leases bound what runs at once (CPU slots, one host, a board), so every session may start now.
   await Promise.all(sessions.map(work));
 

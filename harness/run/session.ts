@@ -10,6 +10,7 @@ import { AgentLink, type LinkTimeouts } from '../guest/agent-link.js';
 import { casePayload } from '../guest/bundle.js';
 import { UART_UPLOAD } from '../guest/framed-upload.js';
 import { judgeContainers } from '../collect/outcome.js';
+import type { LeaseOrder } from './lease-order.js';
 import type { PlannedSession } from '../plan/plan.js';
 import { extractTapFromConsole, parseTap } from '../collect/tap.js';
 import { findSuiteLine, plainSummary, suiteSummary } from '../collect/plain-summary.js';
@@ -35,6 +36,8 @@ export interface SessionContext {
   secrets: readonly string[];
   /** The run collects boot-time samples (`--repeat`): every session boots for real. */
   bootSamples: boolean;
+  /** The order sessions ask for leases in: the plan's, longest first. */
+  leaseOrder?: LeaseOrder;
 }
 
 export interface SessionResult {
@@ -96,7 +99,10 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
     if (session.arch === 'unknown') throw new InternalError(`${ctx.platform.name}: a session was planned for a target of unknown arch`);
     const agentd = session.mode === 'agent' && ctx.agentd ? await readFile(ctx.agentd) : undefined;
     const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name, agentd) : [];
-    lease = await ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
+    await ctx.leaseOrder?.turn(bootId);
+    const leasing = ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
+    ctx.leaseOrder?.asked(bootId);
+    lease = await leasing;
     // A console handed over while the machine starts is watched from its first line.
     let exitedOnceStarted!: (machine: Machine) => void;
     const exited = new Promise<MachineEnd>((resolve) => (exitedOnceStarted = (m) => void m.exited.then(resolve)));

@@ -12,7 +12,7 @@ import { RedactingReporter, redactor, secretsFrom } from '../../report/redact.js
 import { JournalReporter } from '../../report/jsonl.js';
 import { ReporterMux } from '../../report/multiplexer.js';
 import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../../run/run-targets.js';
-import type { CaseDef, RunSummary } from '../../model/types.js';
+import type { CaseDef, CaseDurations, RunSummary } from '../../model/types.js';
 import { createPlatforms } from '../../../platforms/registry.js';
 import type { DiskImage, Image, KernelImage, Platform } from '../../../platforms/platform.js';
 import type { TargetFacts } from '../../history/record.js';
@@ -84,7 +84,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   await prepareOutDir(outDir, { force: flags.forceOut === true });
 
   // Past durations balance shards and start the longest sessions first; read beside the other setup.
-  const durations = flags.history === false ? Promise.resolve(new Map<string, number>()) : pastDurations(resolve(flags.history));
+  const durations = flags.history === false ? Promise.resolve(undefined) : pastDurations(resolve(flags.history));
   await bundled;
   const prepared = await Promise.all(platforms.map((p) => prepare(p, flags)));
   // Hosts that boot nothing of ours get the bundled rootfs of the arch their probe found.
@@ -95,7 +95,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   const targetArches = [...new Set(prepared.flatMap((t) => (t.target.arch !== 'unknown' ? [t.target.arch] : [])))];
   const agents = flags.agentd !== false ? await bundledAgents(targetArches, flags.cache, log) : {};
 
-  const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard, durations: await durations });
+  const { selected, skipped } = selectCases(cases, { targets: prepared.map((t) => t.target), grep: flags.grep, labels: flags.label, shard, durations: (await durations)?.any });
   if (!flags.out) await pointLatest(outDir);
 
   const targets: RunTarget[] = await Promise.all(prepared.map(async (t) => ({
@@ -169,8 +169,8 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
 }
 
 /** Case durations from the history, when there is one; a run without history just plans without them. */
-async function pastDurations(file: string): Promise<Map<string, number>> {
-  if (!existsSync(file)) return new Map();
+async function pastDurations(file: string): Promise<CaseDurations | undefined> {
+  if (!existsSync(file)) return undefined;
   const { HistoryStore } = await import('../../history/store.js');
   const store = HistoryStore.open(file);
   try {

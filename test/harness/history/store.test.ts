@@ -288,7 +288,17 @@ describe('HistoryStore.caseDurations', () => {
       history.record(runRecord({ runId: `r${i}`, startedAt: day(i + 1), cases: [{ caseId: 'slowish', outcome: i === 3 ? 'error' : 'pass', durationMs: ms }] })),
     );
     // The last five results without the error: 900, 500, 600, 700 and 400 of the first run.
-    expect(history.caseDurations()).toEqual(new Map([['slowish', 600]]));
-    expect(history.caseDurations(2)).toEqual(new Map([['slowish', 700]]));
+    expect(history.caseDurations().any).toEqual(new Map([['slowish', 600]]));
+    expect(history.caseDurations(2).any).toEqual(new Map([['slowish', 700]]));
+  });
+
+  it('keeps the durations on each platform apart as well', () => {
+    const history = store();
+    [['qemu:x86_64', 400], ['qemu:s390x', 900], ['qemu:x86_64', 500]].forEach(([platform, ms], i) =>
+      history.record(runRecord({ runId: `r${i}`, platform: platform as string, startedAt: day(i + 1), cases: [{ caseId: 'c', outcome: 'pass', durationMs: ms as number }] })),
+    );
+    const { any, onPlatform } = history.caseDurations();
+    expect(any).toEqual(new Map([['c', 500]]));
+    expect(onPlatform).toEqual(new Map([['qemu:x86_64', new Map([['c', 500]])], ['qemu:s390x', new Map([['c', 900]])]]));
   });
 });

@@ -40,8 +40,14 @@ describe('planSessions', () => {
 describe('longestFirst', () => {
   it('starts the sessions that take longest first, by past case durations, keeping the plan order for ties', () => {
     const sessions = planSessions([{ arch: 'x86_64', cases: [c('a'), c('b'), c('long', { freshMachine: true }), c('x', { freshMachine: true }), c('y', { freshMachine: true })] }]);
-    const order = (d?: Map<string, number>) => longestFirst(sessions, d).map((s) => s.cases.map((x) => x.id).join('+'));
+    const order = (d?: Map<string, number>) => longestFirst(sessions, d && ((_, c) => d.get(c.id))).map((s) => s.cases.map((x) => x.id).join('+'));
     expect(order()).toEqual(['a+b', 'long', 'x', 'y']);
     expect(order(new Map([['long', 60_000], ['a', 10]]))).toEqual(['long', 'a+b', 'x', 'y']);
+  });
+
+  it('weighs the same cases by what they took on each target', () => {
+    const sessions = planSessions([{ arch: 'x86_64', cases: [c('a'), c('b')] }, { arch: 's390x', cases: [c('a'), c('b')] }]);
+    const onTarget = [new Map([['a', 400], ['b', 500]]), new Map([['a', 800], ['b', 900]])];
+    expect(longestFirst(sessions, (s, x) => onTarget[s.target]!.get(x.id)).map((s) => s.arch)).toEqual(['s390x', 'x86_64']);
   });
 });
