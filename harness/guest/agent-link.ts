@@ -90,8 +90,10 @@ export class AgentLink {
   /**
    * Types the agent into the console's shell; frames come on the machine's channel, or the console.
    * `agentd` is the compiled agent the payload carries, if any: the hello must name it exactly.
+   * `placedAt`: where agent.sh is in the guest already, so only the command that runs it is typed;
+   * its hello still names its CRC, so a copy that is not the host's is refused all the same.
    */
-  static async typed(machine: Machine, console: Console, watch: BootWatch, timeouts: LinkTimeouts, agentd?: Buffer): Promise<AgentLink> {
+  static async typed(machine: Machine, console: Console, watch: BootWatch, timeouts: LinkTimeouts, agentd?: Buffer, placedAt?: string): Promise<AgentLink> {
     if (machine.agent.kind !== 'typed') throw new InfraError(`${machine.id}: the agent is not typed on this machine`);
     const channel = machine.agent.channel;
     const nonce = randomBytes(8).toString('hex');
@@ -129,9 +131,10 @@ export class AgentLink {
     await bootstrapShell(console, watch, timeouts.agentMs, machine.resumed === true);
     const args = agentArgs(machine, channel ? channel.locator : 'console');
     checkArgs(args);
-    await console.write(`cat > ${AGENT_PATH} <<'${HEREDOC_END}'\n${AGENT_TEXT}${HEREDOC_END}\n`);
+    if (placedAt !== undefined) checkArgs([`path=${placedAt}`]);
+    else await console.write(`cat > ${AGENT_PATH} <<'${HEREDOC_END}'\n${AGENT_TEXT}${HEREDOC_END}\n`);
     // Echo is off, and the nonce goes on the agent's stdin, never on a command line.
-    await console.write(`exec sh ${AGENT_PATH} ${args.join(' ')}\n${nonce}\n`);
+    await console.write(`exec sh ${placedAt ?? AGENT_PATH} ${args.join(' ')}\n${nonce}\n`);
     const hello = await AgentLink.greet(inbox, machine, timeouts, agentd);
     const commands = source === 'channel' && channel ? channel : console;
     return new AgentLink(machine, inbox, commands, hello, timeouts, () => (endExpected = true));

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PayloadFile } from '../../platforms/platform.js';
 import type { Arch, CaseDef } from '../model/types.js';
+import { AGENT_TEXT } from './agent-link.js';
 import { containerEnv, execScript, ociConfig, type ConfigVariant } from './oci-config.js';
 import { shQuote } from './sh-quote.js';
 
@@ -9,6 +10,19 @@ const VARIANTS: Record<ConfigVariant, string> = { userns: 'config.json', rootns:
 
 /** `uname -m` per arch: agent.sh runs only the compiled agent named for the machine it is on. */
 const UNAME_MACHINE: Record<Arch, string> = { x86_64: 'x86_64', arm64: 'aarch64', s390x: 's390x' };
+
+/**
+ * agent.sh as a payload file. Where the payload is in the guest before the agent starts (in the
+ * initrd, or kept in a saved state) it runs from there; elsewhere it is typed in, 11 KB through a
+ * UART that takes a few hundred milliseconds under TCG.
+ */
+export const AGENT_FILE: PayloadFile = { path: 'bin/harness-agent.sh', data: Buffer.from(AGENT_TEXT), mode: 0o644 };
+
+/**
+ * The agent's own files, the same in every session: a platform may keep them in a saved state. They
+ * are never put through agent.sh, which reads what it is put one fork per few bytes.
+ */
+export const isAgentFile = (f: PayloadFile): boolean => f.path.startsWith('bin/');
 
 /**
  * The files one session puts on the target (docs/protocol.md, "Case files"), relative to its

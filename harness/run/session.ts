@@ -7,7 +7,7 @@ import { outputFile } from '../collect/output-files.js';
 import { StreamRedactor } from '../report/redact.js';
 import { classify, InfraError, InternalError, TimeoutError } from '../model/errors.js';
 import { AgentLink, type LinkTimeouts } from '../guest/agent-link.js';
-import { casePayload } from '../guest/bundle.js';
+import { AGENT_FILE, casePayload, isAgentFile } from '../guest/bundle.js';
 import { UART_UPLOAD } from '../guest/framed-upload.js';
 import { judgeContainers } from '../collect/outcome.js';
 import type { LeaseOrder } from './lease-order.js';
@@ -98,7 +98,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
   try {
     if (session.arch === 'unknown') throw new InternalError(`${ctx.platform.name}: a session was planned for a target of unknown arch`);
     const agentd = session.mode === 'agent' && ctx.agentd ? await readFile(ctx.agentd) : undefined;
-    const payload = session.mode === 'agent' ? await casePayload(session.cases, session.arch, ctx.platform.name, agentd) : [];
+    const payload = session.mode === 'agent' ? [AGENT_FILE, ...(await casePayload(session.cases, session.arch, ctx.platform.name, agentd))] : [];
     await ctx.leaseOrder?.turn(bootId);
     const leasing = ctx.platform.lease({ sessionId: bootId, signal: ctx.signal });
     ctx.leaseOrder?.asked(bootId);
@@ -118,7 +118,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       bootId,
       outDir: dir,
       payload,
-      ...(agentd && { resident: payload.filter((f) => f.data === agentd) }),
+      resident: payload.filter(isAgentFile),
       rootfs: ctx.rootfs,
       onPhase,
       onConsole,
@@ -144,7 +144,7 @@ export async function runSession(session: PlannedSession, ctx: SessionContext): 
       const link = await startAgent(machine, watch, ctx, payload, agentd);
       if (machine.transfer.kind === 'agent') {
         const { chunkBytes, window } = machine.transfer;
-        await link.put(payload.filter((f) => f.data !== agentd), { chunkBytes, window, maxResends: UART_UPLOAD.maxResends });
+        await link.put(payload.filter((f) => !isAgentFile(f)), { chunkBytes, window, maxResends: UART_UPLOAD.maxResends });
       }
       onPhase('ready', machine.now());
       boot.guest = link.hello;
@@ -208,7 +208,8 @@ async function startAgent(machine: Machine, watch: BootWatch | undefined, ctx: S
   if (machine.transfer.kind === 'upload') await machine.transfer.put(payload);
   if (machine.agent.kind === 'exec') return AgentLink.exec(machine, ctx.timeouts, agentd);
   if (!machine.console || !watch) throw new InfraError(`${ctx.platform.name}: an agent typed into a console needs a console`);
-  return AgentLink.typed(machine, machine.console, watch, ctx.timeouts, agentd);
+  const placed = machine.transfer.kind === 'preloaded' || (machine.transfer.kind === 'agent' && machine.transfer.residentLoaded === true);
+  return AgentLink.typed(machine, machine.console, watch, ctx.timeouts, agentd, placed ? `${machine.layout.payload}/${AGENT_FILE.path}` : undefined);
 }
 
 async function runCase(c: CaseDef, link: AgentLink, machine: Machine, ctx: SessionContext, session: PlannedSession, dir: string): Promise<CaseResult> {

@@ -17,7 +17,7 @@ import { crc32 } from 'node:zlib';
 import { ConsoleLog } from '../../harness/console/console-log.js';
 import { encodeFrame, type FrameKind } from '../../harness/console/frames.js';
 import type { PhaseName } from '../../harness/model/types.js';
-import type { AgentChannel, AgentStart, Console, Machine, MachineEnd } from '../../platforms/platform.js';
+import type { AgentChannel, AgentStart, Console, Machine, MachineEnd, PayloadFile } from '../../platforms/platform.js';
 
 /** What a case script can make the fake guest do while the host waits for that container. */
 export interface FakeCaseContext {
@@ -59,6 +59,8 @@ export interface FakeMachineOptions {
   outDir?: string;
   /** StartOptions.onPhase: the fake stamps `spawn` like the QEMU platform does. */
   onPhase?: (phase: PhaseName, atMs: number) => void;
+  /** The payload the image carries (the transfer is `preloaded`): its files are under `layout.payload` from the start. */
+  payload?: PayloadFile[];
   /** Whether the machine has a dedicated agent channel (a virtio port). Default false. */
   channel?: boolean;
   /**
@@ -231,6 +233,7 @@ export class FakeMachine implements Machine {
 
   constructor(options: FakeMachineOptions = {}) {
     this.options = options;
+    for (const f of options.payload ?? []) this.files.set(`${this.layout.payload}/${f.path}`, f.data.toString());
     this.id = options.id ?? 'fake-0';
     const dir = options.outDir ?? mkdtempSync(join(tmpdir(), 'fake-machine-'));
     const log = new ConsoleLog({ path: join(dir, `${this.id}.console.log`) });

@@ -100,7 +100,7 @@ export class FakePlatform implements Platform {
       what: 'fake slot',
       start: async (_image: Image, options: StartOptions) => {
         this.boots.push(options);
-        const machine = new FakeMachine({ ...this.guest, id: options.bootId, outDir: options.outDir, onPhase: options.onPhase });
+        const machine = new FakeMachine({ ...this.guest, id: options.bootId, outDir: options.outDir, onPhase: options.onPhase, payload: options.payload });
         this.machines.push(machine);
         this.onBoot(machine);
         return machine;

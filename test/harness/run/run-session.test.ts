@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { AGENT_FILE } from '../../../harness/guest/bundle.js';
 import type { PhaseName } from '../../../harness/model/types.js';
 import type { FakeCaseScript } from '../../support/fake-machine.js';
 import { fakeCase, resultOf, runFakeSession } from '../../support/fake-session.js';
@@ -197,12 +198,20 @@ describe('runSession on a fake guest', () => {
     const cases = [fakeCase('plain'), fakeCase('bare', { runtime: 'unshare' })];
     const scripts = { cases: { plain: passes('plain'), bare: passes('bare') } };
     const carried = await runFakeSession(cases, scripts, { agentd: binary });
-    expect(carried.platform.boots[0]!.payload.find((f) => f.path.startsWith('bin/'))).toMatchObject({ path: 'bin/harness-agentd-x86_64', mode: 0o755, data: Buffer.from('not really an ELF') });
+    expect(carried.platform.boots[0]!.payload.find((f) => f.path.startsWith('bin/harness-agentd'))).toMatchObject({ path: 'bin/harness-agentd-x86_64', mode: 0o755, data: Buffer.from('not really an ELF') });
     expect(carried.machine.typedOnConsole.slice(-3)).toEqual(['run 1 plain main 1\n', 'run 2 bare main 1 unshare\n', 'bye\n']);
     // The fake guest runs no compiled agent: agent.sh kept the cases.
     expect(carried.boot.guest?.agent).toBe('sh');
     expect(resultOf(carried, 'plain').isolation).toBe('full');
     expect(resultOf(carried, 'bare').isolation).toBe('reduced');
+  });
+
+  it('runs the agent.sh a preloaded payload carries, typing only the command that starts it', async () => {
+    const run = await runFakeSession([fakeCase('one')], { channel: true, cases: { one: passes('one') } });
+    expect(run.platform.boots[0]!.resident).toContainEqual(AGENT_FILE);
+    expect(run.machine.typedOnConsole.some((typed) => typed.includes('<<'))).toBe(false);
+    expect(run.machine.typedOnConsole.find((typed) => typed.startsWith('exec '))).toMatch(/^exec sh \/harness\/bin\/harness-agent\.sh chan=virtio:/);
+    expect(resultOf(run, 'one').outcome).toBe('pass');
   });
 
   it('probes an image that prints no ready marker until its shell answers', async () => {
