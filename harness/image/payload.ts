@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { concatInitrd, CpioBuilder } from './cpio.js';
+import { appendFile, copyFile, stat } from 'node:fs/promises';
+import { CpioBuilder, pad4 } from './cpio.js';
 import type { PayloadFile } from '../../platforms/platform.js';
 
 /**
@@ -12,6 +12,9 @@ export async function appendPayload(initrd: string, payload: PayloadFile[], gues
   // The kernel's unpacker creates no missing parents; the builder adds their directory entries.
   const base = guestDir.replace(/^\/+/, '');
   for (const f of payload) archive.file(`${base}/${f.path}`, f.data, f.mode);
-  await writeFile(target, concatInitrd([await readFile(initrd), archive.toBuffer()]));
+  // Copied by the kernel, not read into the heap: an initrd is megabytes, for every session at once.
+  await copyFile(initrd, target);
+  const { size } = await stat(target);
+  await appendFile(target, Buffer.concat([Buffer.alloc(pad4(size)), archive.toBuffer()]));
   return target;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -75,8 +75,10 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
     const key = kernel ?? '';
     let choice = accelByKernel.get(key);
     if (!choice) {
-      choice = Promise.all([kernel ? readFile(kernel) : Buffer.from('firmware only'), qemuVersion(profile.binary)]).then(([bytes, version]) =>
-        cachedProbe(join(options.cacheDir, 'accel.json'), profile, version ?? '', kernel, createHash('sha256').update(bytes).digest('hex')),
+      // The kernel by path, size and mtime, as the snapshots know it: reading and hashing 10+ MB on every run cost more than the probe it saves.
+      const identity = kernel ? stat(kernel).then((s) => `${kernel}|${s.size}|${s.mtimeMs}`) : Promise.resolve('firmware only');
+      choice = Promise.all([identity, qemuVersion(profile.binary)]).then(([id, version]) =>
+        cachedProbe(join(options.cacheDir, 'accel.json'), profile, version ?? '', kernel, createHash('sha256').update(id).digest('hex')),
       );
       accelByKernel.set(key, choice);
     }

@@ -1,13 +1,16 @@
-import { SerialPort } from 'serialport';
+import { createRequire } from 'node:module';
 import { WireOpenError, type Wire, type WireEnd } from './wire.js';
 
 /** Errors that mean the device is not there yet (unplugged adapter, board not powered, pty not made). */
 const NOT_YET = /ENOENT|ENXIO|ENODEV|No such file|cannot open/i;
 
+/** serialport and its native binding, loaded on first use: 15 MiB that a run without a local UART should not carry. */
+const serialport = () => createRequire(import.meta.url)('serialport') as typeof import('serialport');
+
 /** A local UART (a USB-serial adapter, a pty) through `serialport`: 8N1, no flow control, raw. */
 export function openLocalUart(path: string, baud: number): Promise<Wire> {
   return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: baud, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false, xon: false, xoff: false, autoOpen: false, hupcl: false });
+    const port = new (serialport().SerialPort)({ path, baudRate: baud, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false, xon: false, xoff: false, autoOpen: false, hupcl: false });
     port.open((error) => {
       if (error) {
         reject(new WireOpenError(`cannot open the UART ${path}: ${error.message}`, NOT_YET.test(error.message), error));

@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
-import ssh2, { type Client } from 'ssh2';
+import type { Client } from 'ssh2';
+import { ssh2 } from './ssh2-module.js';
 import { InfraError } from '../../../harness/model/errors.js';
 import type { Credentials } from './credentials.js';
 import { formatSshTarget, type SshEndpoint } from './endpoint.js';
@@ -86,7 +87,7 @@ function classifyFailure(error: Ssh2Error, spec: AttemptSpec, refusedKey: string
 export function connectOnce(spec: AttemptSpec): Promise<LoggedIn> {
   const target = formatSshTarget(spec.endpoint);
   return new Promise((resolve, reject) => {
-    const client = new ssh2.Client();
+    const client = new (ssh2().Client)();
     const socket = new Socket();
     let verdict: HostKeyVerdict | undefined;
     let hostKeyType = '';

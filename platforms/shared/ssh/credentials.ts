@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
+import { ssh2 } from './ssh2-module.js';
 import { UsageError } from '../../../harness/model/errors.js';
 
 /**
@@ -29,7 +29,7 @@ async function readIdentity(path: string, passphrase: string | undefined): Promi
   } catch (error) {
     throw new UsageError(path, `cannot read the SSH private key: ${(error as Error).message}`);
   }
-  const parsed = ssh2.utils.parseKey(data, passphrase);
+  const parsed = ssh2().utils.parseKey(data, passphrase);
   if (parsed instanceof Error) {
     const problem = !/passphrase/i.test(parsed.message)
       ? `not a private key the harness can use: ${parsed.message}`
