@@ -270,6 +270,11 @@ export interface Platform {
   probe(image: Image): Promise<Capabilities>;
   /** Waits for capacity (a CPU slot, the host, a board) and holds it for one session. */
   lease(request: LeaseRequest): Promise<Lease>;
+  /**
+   * How many sessions its leases run at once, where it knows and more than one pays: a run with
+   * fewer sessions than this splits its longest ones so no capacity idles. Absent: one.
+   */
+  readonly parallel?: number;
   /** Values it knows that must never reach a report or the terminal (a console password). */
   secrets?(): string[];
 }

@@ -43,6 +43,39 @@ export function planSessions(targets: PlanTarget[], repeats = 1): PlannedSession
   return sessions;
 }
 
+/** A split part keeps at least this many cases: a boot, even a restored one, costs about two of them. */
+const MIN_PART_CASES = 3;
+
+/**
+ * With fewer sessions than `parallel` (what the platforms run at once), the longest shared sessions
+ * are split until every slot has one, each part keeping MIN_PART_CASES cases at least: 24 cases in
+ * one boot left the second core idle. Cases go to parts longest first, to the lightest part, and
+ * keep their order within it. Only cases that may share a boot are ever split, never joined.
+ */
+export function spreadSessions(sessions: PlannedSession[], parallel: number, pastMs: (session: PlannedSession, c: CaseDef) => number | undefined = () => undefined): PlannedSession[] {
+  const parts = new Map<PlannedSession, number>(sessions.map((s) => [s, 1]));
+  const caseMs = (s: PlannedSession, c: CaseDef) => pastMs(s, c) ?? UNKNOWN_CASE_MS;
+  const work = (s: PlannedSession) => s.cases.reduce((ms, c) => ms + caseMs(s, c), 0) / parts.get(s)!;
+  for (let total = sessions.length; total < parallel; total++) {
+    const splittable = sessions.filter((s) => s.mode === 'agent' && s.cases.length >= MIN_PART_CASES * (parts.get(s)! + 1));
+    if (!splittable.length) break;
+    const longest = splittable.reduce((a, b) => (work(b) > work(a) ? b : a));
+    parts.set(longest, parts.get(longest)! + 1);
+  }
+  return sessions.flatMap((s) => {
+    const n = parts.get(s)!;
+    if (n === 1) return [s];
+    const loads = Array.from({ length: n }, () => 0);
+    const home = new Map<CaseDef, number>();
+    for (const c of [...s.cases].sort((a, b) => caseMs(s, b) - caseMs(s, a))) {
+      const lightest = loads.indexOf(Math.min(...loads));
+      home.set(c, lightest);
+      loads[lightest]! += caseMs(s, c);
+    }
+    return loads.map((_, part) => ({ ...s, id: part === 0 ? s.id : `${s.id}-p${part + 1}`, cases: s.cases.filter((c) => home.get(c) === part) }));
+  });
+}
+
 /** What a case costs when the history does not know it yet, and what a boot costs before its cases. */
 const UNKNOWN_CASE_MS = 1000;
 const BOOT_MS = 3000;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { LinkTimeouts } from '../guest/agent-link.js';
-import { longestFirst, planSessions, type PlannedSession } from '../plan/plan.js';
+import { longestFirst, planSessions, spreadSessions, type PlannedSession } from '../plan/plan.js';
 import { LeaseOrder } from './lease-order.js';
 import { mergeRetry, runWithInfraRetries } from './retry.js';
 import { EXIT, type BootRecord, type CaseDef, type CaseDurations, type CaseResult, type ExitCode, type Reporter, type RunSummary, type SkippedCase, type TargetArch } from '../model/types.js';
@@ -68,7 +68,9 @@ export async function runTargets(options: RunOptions): Promise<RunSummary> {
   const results: CaseResult[] = [];
   const boots: BootRecord[] = [];
   const pastMs = (s: PlannedSession, c: CaseDef) => options.durations?.onPlatform.get(options.targets[s.target]!.platform.name)?.get(c.id) ?? options.durations?.any.get(c.id);
-  const sessions = longestFirst(planSessions(options.targets.map((t) => ({ arch: t.arch, cases: t.cases })), options.repeat), pastMs);
+  const parallel = Math.max(1, ...options.targets.map((t) => t.platform.parallel ?? 1));
+  const planned = spreadSessions(planSessions(options.targets.map((t) => ({ arch: t.arch, cases: t.cases })), options.repeat), parallel, pastMs);
+  const sessions = longestFirst(planned, pastMs);
   const leaseOrder = new LeaseOrder(sessions.map((s) => s.id));
 
   const runPlanned = async (session: PlannedSession) => {

@@ -102,6 +102,8 @@ export function createQemuPlatform(arch: Arch, options: QemuPlatformOptions): Pl
     kind: 'qemu',
     arch,
     runs: 'kernel',
+    // Shared by every QEMU target of the run: the slots are the host's cores.
+    parallel: options.slots.size,
     secrets: () => (login.kind === 'console' && login.password ? [login.password] : []),
     async probe(given: Image): Promise<Capabilities> {
       const image = bootable(given, name);
