@@ -149,7 +149,9 @@ describe('harness run on aws:t3.micro (mocked EC2, a real guest behind it)', () 
   it('destroys the instance after a case fails, too', async () => {
     const before = world.mock.commandCalls(TerminateInstancesCommand).length;
     const failed = await run({ label: ['fails-on-purpose'], reporter: ['json'] }, join(root, 'failing'));
-    expect(failed.exitCode).toBe(1);
+    // An infrastructure error here says why in the failure, not only that the exit code was 3.
+    const why = JSON.stringify([...failed.results.map((r) => [r.caseId, r.outcome, r.reason]), ...failed.boots.map((b) => [b.id, b.outcome, b.reason])]);
+    expect(failed.exitCode, why).toBe(1);
     expect(failed.results.find((r) => r.caseId === 'fails-on-purpose')?.outcome).toBe('fail');
     expect(world.mock.commandCalls(TerminateInstancesCommand)).toHaveLength(before + 1);
     expect(world.live.size).toBe(0);
