@@ -22,11 +22,11 @@ import { DEFAULT_TIMINGS, type CloudSettings, type CloudTimings } from '../../pl
 import type { SshConnector, SshLogin, SshMachineSpec } from '../../platforms/cloud/core/ssh-connector.js';
 import type { Teardown } from '../../platforms/cloud/core/teardown.js';
 import type { Machine, MachineEnd, Platform, StartOptions } from '../../platforms/platform.js';
-import { utils } from 'ssh2';
+import { ed25519Pair } from '../../platforms/shared/ssh/ed25519-pair.js';
 
 /** A fresh host key as cloud-init announces it on a console, with `prefix` before each line (`ec2: `). */
 export function announcedHostKey(prefix = '') {
-  const pair = utils.generateKeyPairSync('ed25519');
+  const pair = ed25519Pair();
   const base64 = pair.public.split(' ')[1]!;
   const fingerprint = `SHA256:${createHash('sha256').update(Buffer.from(base64, 'base64')).digest('base64').replace(/=+$/, '')}`;
   const block = (name: string, line: string) => [`-----BEGIN SSH HOST KEY ${name}-----`, line, `-----END SSH HOST KEY ${name}-----`].map((l) => `${prefix}${l}\n`).join('');

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ssh2 } from '../../shared/ssh/ssh2-module.js';
+import { ed25519Pair } from '../../shared/ssh/ed25519-pair.js';
 import type { Reaper } from '../../../harness/lifecycle/reaper.js';
 
 /** The run's SSH identity for its cloud instances, in a private folder that goes when the run ends. */
@@ -26,7 +26,7 @@ export async function createRunKey(reaper: Reaper, comment: string): Promise<Run
     await rm(dir, { recursive: true, force: true });
     reaper.guardian?.releasePath(dir);
   });
-  const pair = ssh2().utils.generateKeyPairSync('ed25519', { comment });
+  const pair = ed25519Pair({ comment });
   const identity = join(dir, 'id_ed25519');
   await writeFile(identity, pair.private, { mode: 0o600 });
   return { publicKey: pair.public, identity, knownHosts: join(dir, 'known_hosts') };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSshFixtures, type SshArchManifest } from '../../../fixtures/ssh-image.js';
+import { ed25519Pair } from '../../../platforms/shared/ssh/ed25519-pair.js';
 import type { CaseResult } from '../../../harness/model/types.js';
 import { harness } from '../../e2e/harness-cli.js';
 import { connectPinned, execOut, startSshGuest, type SshGuest } from '../../support/ssh-guest.js';
@@ -151,8 +152,7 @@ describe('SSH hosts that must be refused', () => {
 
   it('fails a login it cannot make with exit 3 and the reason', async () => {
     const other = join(root, 'other-key');
-    const { utils } = await import('ssh2');
-    writeFileSync(other, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(other, ed25519Pair().private, { mode: 0o600 });
     const hosts = knownHosts(guest, join(root, 'login.known_hosts'));
     const out = join(root, 'bad-login');
     const run = await harness(['run', '--platform', target(), '--identity', other, '--known-hosts', hosts, '--grep', '^uname-arch$', '--out', out, '--no-history']);

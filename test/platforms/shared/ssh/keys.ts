@@ -1,5 +1,6 @@
 /** Keys made fresh for each test, in the forms the tests need. */
-import { utils } from 'ssh2';
+import { utils, type ParsedKey } from 'ssh2';
+import { ed25519Pair } from '../../../../platforms/shared/ssh/ed25519-pair.js';
 
 export interface TestKey {
   /** OpenSSH private key text. */
@@ -11,20 +12,10 @@ export interface TestKey {
   type: string;
 }
 
-function generate(passphrase: string | undefined) {
-  return passphrase
-    ? utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4, comment: 'test' })
-    : utils.generateKeyPairSync('ed25519', { comment: 'test' });
-}
 
 export function makeKey(options: { passphrase?: string } = {}): TestKey {
-  // ssh2 1.17 drops a leading zero byte of the ed25519 public key (about one key in 256), and then
-  // cannot read the key it wrote; draw again rather than let a test fail by chance.
-  for (;;) {
-    const pair = generate(options.passphrase);
-    const parsed = utils.parseKey(pair.public);
-    if (!(parsed instanceof Error) && parsed.getPublicSSH().length === 51) {
-      return { private: pair.private, public: pair.public, blob: parsed.getPublicSSH(), type: parsed.type };
-    }
-  }
+  const { passphrase } = options;
+  const pair = ed25519Pair(passphrase ? { passphrase, cipher: 'aes256-ctr', rounds: 4, comment: 'test' } : { comment: 'test' });
+  const parsed = utils.parseKey(pair.public) as ParsedKey;
+  return { private: pair.private, public: pair.public, blob: parsed.getPublicSSH(), type: parsed.type };
 }
