@@ -128,7 +128,7 @@ static void hello(void)
 	agent.overlay = has_overlay();
 	if (!agent.overlay && find_program("modprobe", program, sizeof program)) {
 		const char *const argv[] = { program, "overlay", NULL };
-		run_quietly(argv, 10000);
+		run_quietly(argv, -1, 10000);
 		agent.overlay = has_overlay();
 	}
 	agent.nopivot = root_is_rootfs();

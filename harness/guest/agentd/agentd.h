@@ -70,12 +70,14 @@ ssize_t read_small(const char *path, char *buf, size_t cap);
 /* proc.c */
 int signals_init(void);
 int signal_fd(void);
-pid_t spawn(const char *const argv[], const char *cwd, int out, int err);
+/* A sealed in-memory copy of the program at `path` (close-on-exec), or -1. */
+int sealed_copy(const char *path);
+pid_t spawn(const char *const argv[], int image, const char *cwd, int out, int err);
 void reap(void);
 int exited(pid_t pid, int *status);
 void forget(pid_t pid);
 int wait_for(pid_t pid, int timeout_ms, int *status);
-void run_quietly(const char *const argv[], int timeout_ms);
+void run_quietly(const char *const argv[], int image, int timeout_ms);
 const char *find_program(const char *name, char *buf, size_t cap);
 int64_t now_ms(void);
 

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -47,13 +49,13 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Every descriptor from 3 up is closed, whether or not someone forgot O_CLOEXEC on it. */
-static void close_from_3(void)
+/* Every descriptor from `first` up is closed, whether or not someone forgot O_CLOEXEC on it. */
+static void close_from(int first)
 {
-	if (close_range(3, ~0u, 0) == 0) return;
+	if (close_range((unsigned)first, ~0u, 0) == 0) return;
 	struct rlimit rl;
 	long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 65536 ? (long)rl.rlim_cur : 65536;
-	for (long fd = 3; fd < max; fd++) close((int)fd);
+	for (long fd = first; fd < max; fd++) close((int)fd);
 }
 
 /* A child gets default signal handling, whatever the agent or its parent changed. */
@@ -70,9 +72,36 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* argv[0] is a path. The child leads a session and process group of its own (so a timeout kills all
- * of it), has /dev/null as stdin, `out` and `err` as stdout and stderr, and no other descriptor. */
-pid_t spawn(const char *const argv[], const char *cwd, int out, int err)
+/* The seals crun's own sealed copy of itself carries, no more and no fewer: with them it takes a copy
+ * for its own and does not make another. */
+#define RUNTIME_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+int sealed_copy(const char *path)
+{
+	int from = open(path, O_RDONLY | O_CLOEXEC);
+	if (from < 0) return -1;
+	int fd = memfd_create("harness-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct stat st;
+	off_t sent = 0;
+	if (fd >= 0 && fstat(from, &st) == 0) {
+		while (sent < st.st_size) {
+			ssize_t n = sendfile(fd, from, NULL, (size_t)(st.st_size - sent));
+			if (n <= 0) break;
+			sent += n;
+		}
+	}
+	close(from);
+	if (fd >= 0 && (sent != st.st_size || fcntl(fd, F_ADD_SEALS, RUNTIME_SEALS) < 0)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* argv[0] is a path, or the program is `image` (a sealed_copy) when that is not -1. The child leads a
+ * session and process group of its own (so a timeout kills all of it), has /dev/null as stdin, `out`
+ * and `err` as stdout and stderr, and no other descriptor. */
+pid_t spawn(const char *const argv[], int image, const char *cwd, int out, int err)
 {
 	int slot = -1;
 	for (int i = 0; i < (int)(sizeof kids / sizeof kids[0]); i++) {
@@ -90,11 +119,14 @@ pid_t spawn(const char *const argv[], const char *cwd, int out, int err)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(125);
-		close_from_3();
+		/* The image stays open only until the exec: fexecve of an ELF file needs no more. */
+		if (image >= 0 && dup3(image, 3, O_CLOEXEC) < 0) _exit(125);
+		close_from(image >= 0 ? 4 : 3);
 		reset_signals();
 		setsid();
 		if (chdir(cwd) < 0) _exit(125);
-		execv(argv[0], (char *const *)argv);
+		if (image >= 0) fexecve(3, (char *const *)argv, environ);
+		else execv(argv[0], (char *const *)argv);
 		dprintf(2, "harness-agentd: cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -154,11 +186,11 @@ int wait_for(pid_t pid, int timeout_ms, int *status)
 }
 
 /* A helper whose output nobody needs (modprobe, `<runtime> delete`), killed if it hangs. */
-void run_quietly(const char *const argv[], int timeout_ms)
+void run_quietly(const char *const argv[], int image, int timeout_ms)
 {
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (null < 0) return;
-	pid_t pid = spawn(argv, "/", null, null);
+	pid_t pid = spawn(argv, image, "/", null, null);
 	close(null);
 	if (pid < 0) return;
 	int status;

@@ -128,7 +128,7 @@ void unpack_payload(char *const w[], int count)
 	pid_t pid = -1;
 	if (err >= 0) {
 		const char *const argv[] = { tar, "-xf", archive, "-C", agent.payload, NULL };
-		pid = spawn(argv, "/", err, err);
+		pid = spawn(argv, -1, "/", err, err);
 		close(err);
 	}
 	int status = 0;

@@ -215,6 +215,25 @@ static int stream(pid_t pid, int fds[2], int64_t deadline, int *status)
 	return 1;
 }
 
+/*
+ * crun guards against a container overwriting the runtime binary (CVE-2019-5736) by copying itself
+ * into a sealed memfd and executing that, at every start: measured under TCG, that loads crun three
+ * times and costs a third of a case. A copy sealed as crun seals its own passes crun's check, so
+ * made once per agent it keeps the guard and each start loads crun once. -1 where it cannot be made:
+ * crun then guards itself as before.
+ */
+static int runtime_image(const struct run *r)
+{
+	static int image = -1;
+	static char made_from[PATH_BYTES];
+	if (strcmp(r->runtime, "crun")) return -1;
+	if (image >= 0 && strcmp(made_from, r->program) == 0) return image;
+	if (image >= 0) close(image);
+	image = sealed_copy(r->program);
+	snprintf(made_from, sizeof made_from, "%s", r->program);
+	return image;
+}
+
 static void execute(struct run *r)
 {
 	char state_oci[PATH_BYTES], init[PATH_BYTES], name[32];
@@ -229,7 +248,8 @@ static void execute(struct run *r)
 	const char *oci[] = { r->program, "--root", state_oci, "run", "-b", r->bundle, name, NULL };
 	const char *oci_nopivot[] = { r->program, "--root", state_oci, "run", "--no-pivot", "-b", r->bundle, name, NULL };
 	const char *unshare[] = { r->program, "-m", "-u", "-i", "-n", "-p", "-f", "sh", "-c", UNSHARE_SCRIPT, "x", r->id, init, r->rootfs, NULL };
-	pid_t pid = spawn(r->unshare ? unshare : agent.nopivot ? oci_nopivot : oci, r->bundle, out[1], err[1]);
+	int image = runtime_image(r);
+	pid_t pid = spawn(r->unshare ? unshare : agent.nopivot ? oci_nopivot : oci, image, r->bundle, out[1], err[1]);
 	int spawned = errno;
 	close(out[1]);
 	close(err[1]);
@@ -249,7 +269,7 @@ static void execute(struct run *r)
 		kill(-pid, SIGKILL);
 		/* `run` removes a container that exits; one killed here is left to delete. */
 		const char *del[] = { r->program, "--root", state_oci, "delete", "-f", name, NULL };
-		if (!r->unshare) run_quietly(del, 10000);
+		if (!r->unshare) run_quietly(del, image, 10000);
 		if (!wait_for(pid, 5000, &status)) forget(pid);
 		/* What it wrote before it was killed still goes to the host. */
 		stream(-1, fds, now_ms() + 2000, &status);
