@@ -17,7 +17,8 @@ describe('ed25519Pair', () => {
   });
 
   it('signs with the private half what the public half verifies, passphrase or not', () => {
-    for (const options of [{}, { passphrase: 'pw', cipher: 'aes256-ctr', rounds: 2 }]) {
+    const variants: utils.KeyPairOptions[] = [{}, { passphrase: 'pw', cipher: 'aes256-ctr', rounds: 2 }];
+    for (const options of variants) {
       const pair = ed25519Pair(options);
       const priv = utils.parseKey(pair.private, 'pw') as ParsedKey;
       const pub = utils.parseKey(pair.public) as ParsedKey;
