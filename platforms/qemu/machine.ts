@@ -13,7 +13,7 @@ import { createBootFiles } from './boot-files.js';
 import type { BootPlan } from './boot-plan.js';
 import { describeExit } from './exit-reason.js';
 import { Qmp } from './qmp.js';
-import { READY_MARKER, SETTLE_MS, snapshotKey, type SnapshotCache } from './snapshot.js';
+import { READY_MARKER, SAVED_SHELL_SETUP, SETTLE_MS, snapshotKey, type SnapshotCache } from './snapshot.js';
 import type { Network } from './network.js';
 import { appendPayload } from '../../harness/image/payload.js';
 import { CHANNEL_PORT_NAME, qemuArgv, type Accel, type ArchProfile } from './profiles.js';
@@ -146,7 +146,7 @@ export async function bootQemu(spec: QemuBootSpec): Promise<Machine> {
         if (markerTail.includes(READY_MARKER)) {
           saveArmed = true;
           // Armed before the core hears of the marker, so none of its typing gets in first.
-          typing = saveSnapshot(saveAtMarker, qmpSocket, () => consoleFanout.lastAtMs, now, log.path).catch((error: Error) => {
+          typing = saveSnapshot(saveAtMarker, qmpSocket, () => consoleFanout.lastAtMs, now, log.path, (text) => writeTo(proc.stdin!, text)).catch((error: Error) => {
             stderrTail += `\nsnapshot not saved: ${error.message}`;
           });
         }
@@ -298,11 +298,16 @@ async function restoreSnapshot(snapshot: SnapshotMode, socket: string): Promise<
   }
 }
 
-/** At the ready marker: let the shell print its prompt, then save; the boot goes on as a session. */
-async function saveSnapshot(snapshot: SnapshotMode, socket: string, lastByteAt: () => number, now: () => number, consoleLog: string): Promise<void> {
-  try {
+/** At the ready marker: let the shell print its prompt, quieten it, then save; the boot goes on as a session. */
+async function saveSnapshot(snapshot: SnapshotMode, socket: string, lastByteAt: () => number, now: () => number, consoleLog: string, type: (text: string) => Promise<void>): Promise<void> {
+  const settle = async () => {
     do await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     while (now() - lastByteAt() < SETTLE_MS);
+  };
+  try {
+    await settle();
+    await type(SAVED_SHELL_SETUP);
+    await settle();
     const qmp = await connectQmp(socket);
     try {
       await snapshot.cache.save(qmp, snapshot.key, () => readFile(consoleLog, 'utf8'));

@@ -13,6 +13,12 @@ import type { Qmp } from './qmp.js';
 
 /** The bundled images' init prints this just before it leaves a shell on the console. */
 export const READY_MARKER = 'harness-init: ready';
+/**
+ * Typed into that shell before its state is saved, so every restored session starts from it: the
+ * line a session then types is not echoed back character by character through the emulated UART
+ * (150-250 ms under TCG), and kernel messages stay off the console.
+ */
+export const SAVED_SHELL_SETUP = 'stty -echo; dmesg -n 1\n';
 /** Quiet on the console after the marker: the shell has printed its prompt and waits. */
 export const SETTLE_MS = 300;
 const POLL_MS = 20;
@@ -32,8 +38,8 @@ export interface SnapshotInputs {
   resident?: readonly { path: string; mode: number; data: Buffer }[];
 }
 
-/** Bumped when what a snapshot holds changes (2: its boot's console beside it; 3: resident files). */
-const FORMAT = 3;
+/** Bumped when what a snapshot holds changes (2: its boot's console beside it; 3: resident files; 4: a quiet shell). */
+const FORMAT = 4;
 
 /** The key of a configuration: what QEMU runs and the size and mtime of what it loads. */
 export async function snapshotKey(inputs: SnapshotInputs): Promise<string> {

@@ -49,6 +49,9 @@ describe('QEMU snapshot restore (x86_64)', () => {
     expect(saved).toContain('harness-init: ready');
     expect(own).toContain('harness-bootstrapped');
     expect(own).not.toContain('Linux version');
+    // The shell was saved with echo off: what the session typed (the clock, the seed) is not echoed back.
+    expect(own).not.toContain('/dev/urandom');
+    expect(saved).toContain('stty -echo; dmesg -n 1');
     const [a, b] = [printed(second, 'rand-a'), printed(second, 'rand-b')];
     expect(a[1]).not.toBe(b[1]);
     for (const p of [a, b]) expect(Math.abs(Number(p[2]) - Date.now() / 1000)).toBeLessThan(120);
