@@ -3,8 +3,10 @@
  * (crun, the OCI config the agent would pick, an overlay over the base rootfs owned by the
  * container's root), started straight from /init in a loop, with no agent and no host in between.
  * The bundles are made before the loop; each run is stamped on the kernel log, so a case's figure is
- * the guest's own clock around `crun run` and the shell's fork of it. The stamps stay off the console
- * until the loop is over: printing them there (slow on s390x's SCLP) would count as the floor.
+ * the guest's own clock around `crun run` and the shell's fork of it. crun starts from a sealed copy
+ * made by the compiled agent (`harness-agentd sealed-exec`), as the agent starts it: crun's own copy
+ * of itself at each start is no part of the container. The stamps stay off the console until the
+ * loop is over: printing them there (slow on s390x's SCLP) would count as the floor.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ import type { KernelImage, Platform } from '../platforms/platform.js';
 const SHELL_LINE = 'exec setsid cttyhack sh\n';
 
 /** Prepares `count` bundles from the case's payload, then runs and stamps them one after the other. */
-function floorScript(c: CaseDef, count: number): string {
+function floorScript(c: CaseDef, count: number, agentd: string): string {
   const src = `/harness/cases/${c.id}`;
   const ctr = c.containers[0]!.name;
   return `B=/run/floor
@@ -37,10 +39,11 @@ while [ $i -le ${count} ]; do
   cp ${src}/${ctr}/config.json $b/config.json
   i=$((i + 1))
 done
+CRUN=$(command -v crun)
 i=1
 while [ $i -le ${count} ]; do
   echo "harness-floor $i start" >/dev/kmsg
-  crun --root $B/oci run -b $B/b$i f$i >$B/out$i 2>&1 </dev/null
+  ${agentd} sealed-exec "$CRUN" --root $B/oci run -b $B/b$i f$i >$B/out$i 2>&1 </dev/null
   echo "harness-floor $i end $?" >/dev/kmsg
   i=$((i + 1))
 done
@@ -53,14 +56,14 @@ poweroff -f
 }
 
 /** The harness image with its /init ending in the floor loop instead of a shell for the agent. */
-async function floorImage(image: KernelImage, c: CaseDef, arch: Arch, count: number, dir: string): Promise<KernelImage> {
+async function floorImage(image: KernelImage, c: CaseDef, arch: Arch, count: number, agentd: Buffer, dir: string): Promise<KernelImage> {
   const init = await readFile(join(fixturesSrcDir, 'init.sh'), 'utf8');
   if (!init.endsWith(SHELL_LINE)) throw new Error(`fixtures/init.sh no longer ends with ${JSON.stringify(SHELL_LINE)}`);
   const archive = new CpioBuilder();
   // A later archive's file replaces an earlier one's: this /init wins over the image's own.
   archive.file('init', init.slice(0, -SHELL_LINE.length) + 'exec sh /harness/floor.sh\n', 0o755);
-  archive.file('harness/floor.sh', floorScript(c, count), 0o755);
-  for (const f of await casePayload([c], arch, `qemu:${arch}`)) archive.file(`harness/${f.path}`, f.data, f.mode);
+  archive.file('harness/floor.sh', floorScript(c, count, '/harness/bin/harness-agentd-$(uname -m)'), 0o755);
+  for (const f of await casePayload([c], arch, `qemu:${arch}`, agentd)) archive.file(`harness/${f.path}`, f.data, f.mode);
   const initrd = join(dir, `floor-${arch}-initrd.img`);
   if (!image.initrd) throw new Error(`${arch}: the bundled image has no initrd`);
   await writeFile(initrd, concatInitrd([await readFile(image.initrd), archive.toBuffer()]));
@@ -75,6 +78,8 @@ export interface FloorOptions {
   /** The no-op case the agents run; its first container is the floor's. */
   noop: CaseDef;
   count: number;
+  /** The compiled agent for `arch`: it starts crun as a session's agent does. */
+  agentd: string;
   outDir: string;
   reaper: Reaper;
 }
@@ -82,7 +87,7 @@ export interface FloorOptions {
 /** ms per `crun run` of the no-op container, one entry per run, from the guest's printk clock. */
 export async function measureFloor(o: FloorOptions): Promise<number[]> {
   await mkdir(o.outDir, { recursive: true });
-  const image = await floorImage(o.image, o.noop, o.arch, o.count, o.outDir);
+  const image = await floorImage(o.image, o.noop, o.arch, o.count, await readFile(o.agentd), o.outDir);
   const own: CaseDef = { ...o.noop, id: 'floor', imageRunsOwnTests: true, containers: [], files: [], timeoutMs: 600_000 };
   const { results, boot } = await runSession(
     { id: `floor-${o.arch}`, target: 0, arch: o.arch, mode: 'own-tests', cases: [own], repeat: 1 },

@@ -65,12 +65,12 @@ export async function measureCaseCost(arches: readonly Arch[], rounds: number, c
       const out = join(root, arch);
       await mkdir(out, { recursive: true });
       let runtime = '?';
+      const agentdPath = agents[arch]?.path;
+      if (!agentdPath) throw new Error(`${arch}: no compiled agent (run: harness setup)`);
       const session = async (agent: 'sh' | 'agentd', round: number) => {
-        const agentd = agent === 'agentd' ? agents[arch]?.path : undefined;
-        if (agent === 'agentd' && !agentd) throw new Error(`${arch}: no compiled agent (run: harness setup)`);
         const { results, boot } = await runSession(
           { id: `bench-${arch}-${agent}-${round}`, target: 0, arch, mode: 'agent', cases, repeat: 1 },
-          { platform, accel: caps.accel, image, rootfs: [], ...(agentd && { agentd }), outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal, secrets: [], bootSamples: false },
+          { platform, accel: caps.accel, image, rootfs: [], ...(agent === 'agentd' && { agentd: agentdPath }), outDir: out, reporter: {}, timeouts: DEFAULT_TIMEOUTS, stopped: () => reaper.stopped, signal: reaper.signal, secrets: [], bootSamples: false },
         );
         const failed = results.filter((r) => r.outcome !== 'pass');
         if (failed.length) throw new Error(`${arch} (${agent}): ${failed.length} noop cases did not pass: ${failed[0]!.reason}`);
@@ -81,7 +81,7 @@ export async function measureCaseCost(arches: readonly Arch[], rounds: number, c
       const cost: CaseCost = { arch, runtime, floor: [], sh: [], agentd: [], byRound: [] };
       for (let round = 1; round <= rounds; round++) {
         log(`P3 ${arch}: round ${round} of ${rounds}`);
-        const floor = await measureFloor({ platform, accel: caps.accel, image, arch, noop: cases[0]!, count, outDir: join(out, `floor-${round}`), reaper });
+        const floor = await measureFloor({ platform, accel: caps.accel, image, arch, noop: cases[0]!, count, agentd: agentdPath, outDir: join(out, `floor-${round}`), reaper });
         const sh = await session('sh', round);
         const agentd = await session('agentd', round);
         cost.floor.push(...floor);

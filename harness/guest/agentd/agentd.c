@@ -162,6 +162,14 @@ static void bye(void)
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "probe") == 0) return 0;
+	/* A program started as the agent starts the runtime, from a sealed copy: the benchmark's floor
+	 * (bench/floor.ts) starts crun this way, so that it measures the container and not crun's copy. */
+	if (argc >= 3 && strcmp(argv[1], "sealed-exec") == 0) {
+		int image = sealed_copy(argv[2]);
+		if (image >= 0) fexecve(image, argv + 2, environ);
+		perror("harness-agentd: sealed-exec");
+		return 127;
+	}
 	crc32_init();
 	for (int i = 1; i < argc; i++) {
 		if (take_arg(argv[i]) < 0) return 2;
