@@ -80,6 +80,12 @@ int sealed_copy(const char *path)
 {
 	int from = open(path, O_RDONLY | O_CLOEXEC);
 	if (from < 0) return -1;
+	/* An ELF file only: a script started from a close-on-exec memfd leaves its interpreter nothing to open. */
+	char magic[4];
+	if (pread(from, magic, sizeof magic, 0) != (ssize_t)sizeof magic || memcmp(magic, "\177ELF", sizeof magic) != 0) {
+		close(from);
+		return -1;
+	}
 	int fd = memfd_create("harness-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	struct stat st;
 	off_t sent = 0;

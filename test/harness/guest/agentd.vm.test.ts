@@ -4,9 +4,11 @@
  * the host, in a temp folder) with their output streamed, timeouts, a runtime that is not there, and
  * nothing of the agent's reaching the container.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { agentdCompiler } from '../../../fixtures/agentd.js';
 import { AgentLink, type UnitOutcome } from '../../../harness/guest/agent-link.js';
 import { casePayload } from '../../../harness/guest/bundle.js';
 import { DEFAULT_TIMEOUTS } from '../../../harness/run/run-targets.js';
@@ -99,6 +101,46 @@ describe('the compiled agent behind agent.sh', () => {
     const c = await preload(agent, 'fds', 'readlink /proc/self/fd/0; ls /proc/self/fd\n', 'unshare');
     // ls lists its own directory descriptor too.
     expect((await run(link, c)).stdout).toBe('/dev/null\n0\n1\n2\n3\n');
+    await link.bye();
+  });
+});
+
+/** A stand-in for crun on the agent's PATH that prints, as TAP, what it was started from. */
+const REPORTING_RUNTIME = `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	char exe[256] = "";
+	if (readlink("/proc/self/exe", exe, sizeof exe - 1) < 0) return 2;
+	int fd = open("/proc/self/exe", O_RDONLY);
+	printf("1..1\\nok 1 - exe=%s seals=%d argv0=%s args=%d\\n", exe, fcntl(fd, F_GET_SEALS), argv[0], argc);
+	return 0;
+}
+`;
+
+describe('the runtime the compiled agent starts', () => {
+  it('is crun from one sealed copy, which crun takes for its own guard against being overwritten', async () => {
+    agent = localAgent({ rootfs: true, agentd });
+    const src = join(agent.dir, 'runtime.c');
+    writeFileSync(src, REPORTING_RUNTIME);
+    execFileSync(agentdCompiler('x86_64'), ['-static', '-O2', '-o', join(agent.dir, 'applets', 'crun'), src]);
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
+    for (const id of ['first', 'second']) {
+      const outcome = await run(link, await preload(agent, id, 'echo never\n', 'crun'));
+      expect(outcome.exit).toBe(0);
+      // All four seals crun's own copy carries (seal, shrink, grow, write), and crun's name as argv[0].
+      expect(outcome.stdout).toMatch(new RegExp(`^1\\.\\.1\\nok 1 - exe=/memfd:harness-runtime \\(deleted\\) seals=15 argv0=${agent.dir}/applets/crun args=\\d+\\n$`));
+    }
+    await link.bye();
+  });
+
+  it('is started from its path when it is a script: a sealed copy of a script leaves its interpreter nothing to read', async () => {
+    agent = localAgent({ rootfs: true, agentd });
+    writeFileSync(join(agent.dir, 'applets', 'crun'), '#!/bin/sh\necho "1..1"; echo "ok 1 - a script runtime ran"\n', { mode: 0o755 });
+    const link = await AgentLink.exec(agent.machine, DEFAULT_TIMEOUTS, agentd);
+    const outcome = await run(link, await preload(agent, 'script', 'echo never\n', 'crun'));
+    expect(outcome).toMatchObject({ exit: 0, stdout: '1..1\nok 1 - a script runtime ran\n' });
     await link.bye();
   });
 });
