@@ -14,9 +14,9 @@ import { ReporterMux } from '../../report/multiplexer.js';
 import { DEFAULT_TIMEOUTS, runTargets, type RunTarget } from '../../run/run-targets.js';
 import type { CaseDef, CaseDurations, RunSummary } from '../../model/types.js';
 import { createPlatforms } from '../../../platforms/registry.js';
-import type { DiskImage, Image, KernelImage, Platform } from '../../../platforms/platform.js';
+import type { Image, Platform } from '../../../platforms/platform.js';
 import type { TargetFacts } from '../../history/record.js';
-import { measureDisk, measureImage } from '../../image/image-size.js';
+import { measureDisk, measureImage, type MeasuredImage } from '../../image/image-size.js';
 import { bundledAgents, bundledImage, bundledRootfs, ensureFixtures } from './fixtures.js';
 
 export interface RunFlags {
@@ -118,6 +118,9 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     ...platforms.flatMap((p) => p.secrets?.() ?? []),
   ];
   const redact = redactor(secrets);
+  // The history wants every image measured; without it, only a job summary that asks does.
+  let measured = flags.history !== false ? measureTargets(targets) : undefined;
+  const measuredNow = () => (measured ??= measureTargets(targets));
   const { createReporters } = await reporting;
   const reporters = createReporters(reporterNames, {
     outDir,
@@ -126,7 +129,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
     live: terminal.live,
     redact,
     ...githubOptionsFromEnv(process.env),
-    summaryExtras: async () => ({ sizes: await imageSizes(targets) }),
+    summaryExtras: async () => ({ sizes: await imageSizes(targets, measuredNow()) }),
   });
   const mux = new ReporterMux([new JournalReporter(join(outDir, 'results.jsonl')), ...reporters]);
   const reporter = new RedactingReporter(mux, redact);
@@ -160,7 +163,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal, reaper: Re
   if (flags.history !== false) {
     // Loaded when the run is over: SQLite and the history code have nothing to do before QEMU starts.
     const [{ HistoryStore }, { toRunRecords }] = await Promise.all([import('../../history/store.js'), import('../../history/record.js')]);
-    const records = toRunRecords(summary, startedAt, flags.revision ?? runId, await targetFacts(targets));
+    const records = toRunRecords(summary, startedAt, flags.revision ?? runId, await targetFacts(targets, measuredNow()));
     const store = HistoryStore.open(resolve(flags.history));
     try {
       for (const record of records) store.record(record);
@@ -211,26 +214,42 @@ async function prepare(platform: Platform, flags: RunFlags): Promise<Prepared> {
   return { platform, image, capabilities, target: { name: platform.name, kind: platform.kind, arch } };
 }
 
+/**
+ * Each booted image's sizes and digest, for the history and the job summary. Begun with the run: read
+ * and hashed at its end, the images kept both cores idle for a fifth of a second.
+ */
+function measureTargets(targets: RunTarget[]): Map<RunTarget, Promise<MeasuredImage>> {
+  const measured = new Map<RunTarget, Promise<MeasuredImage>>();
+  for (const t of targets) {
+    if (t.image.kind === 'host') continue;
+    const m = t.image.kind === 'disk' ? measureDisk(t.image) : measureImage(t.image);
+    // Awaited when the history or the summary asks; an unreadable image must not reject unheard before.
+    m.catch(() => undefined);
+    measured.set(t, m);
+  }
+  return measured;
+}
+
 /** Per target, what the history needs beyond results: the probe's fingerprint and the image's sizes. */
-async function targetFacts(targets: RunTarget[]): Promise<TargetFacts[]> {
+async function targetFacts(targets: RunTarget[], measured: Map<RunTarget, Promise<MeasuredImage>>): Promise<TargetFacts[]> {
   const facts: TargetFacts[] = [];
   for (const t of targets) {
     const caps = t.capabilities;
-    if (!caps.fingerprint || t.arch === 'unknown' || t.image.kind === 'host') continue;
-    const { sizes, identity } = await measure(t.image);
+    const m = measured.get(t);
+    if (!caps.fingerprint || t.arch === 'unknown' || t.image.kind === 'host' || !m) continue;
+    const { sizes, identity } = await m;
     facts.push({ platform: t.platform.name, arch: t.arch, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
   }
   return facts;
 }
 
-function measure(image: KernelImage | DiskImage) {
-  return image.kind === 'disk' ? measureDisk(image) : measureImage(image);
-}
-
 /** Per booted-image target, what its image weighs, for the job summary. */
-async function imageSizes(targets: RunTarget[]) {
-  const sizes: Record<string, Awaited<ReturnType<typeof measureImage>>['sizes']> = {};
-  for (const t of targets) if (t.image.kind !== 'host') sizes[t.platform.name] = (await measure(t.image)).sizes;
+async function imageSizes(targets: RunTarget[], measured: Map<RunTarget, Promise<MeasuredImage>>) {
+  const sizes: Record<string, MeasuredImage['sizes']> = {};
+  for (const t of targets) {
+    const m = measured.get(t);
+    if (m) sizes[t.platform.name] = (await m).sizes;
+  }
   return sizes;
 }
 
