@@ -35,11 +35,11 @@ const HARNESS_TAGS = [
 describe('the AWS provider', () => {
   it('makes a tagged key pair, a security group open to the runner only, and a self-ending instance, then deletes them', async () => {
     const key = hostKeyBlock();
-    let consoleText = '[    0.000000] Linux version 6.1.0\n';
-    const r = rig({ console: () => consoleText, pendingPolls: 2 });
-    const started = r.start();
-    setTimeout(() => (consoleText += `[    2.000000] Run /init as init process\n${key.text}`), 30);
-    const machine = await started;
+    const boot = '[    0.000000] Linux version 6.1.0\n';
+    // The rest is printed only after the first console poll was answered, so the provider must poll on.
+    let polls = 0;
+    const r = rig({ console: () => (polls++ === 0 ? boot : `${boot}[    2.000000] Run /init as init process\n${key.text}`), pendingPolls: 2 });
+    const machine = await r.start();
 
     const imported = r.mock.commandCalls(ImportKeyPairCommand)[0]!.args[0].input;
     expect(imported.KeyName).toMatch(/^harness-[0-9a-f]{8}-x86-64-0-0$/);

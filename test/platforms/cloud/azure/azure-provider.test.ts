@@ -25,9 +25,10 @@ const TAGS = { harness: '1', 'harness-run': '2026-12-01T09-00-00-000Z', 'harness
 describe('the Azure provider', () => {
   it('makes a tagged NSG open to the runner only, IP, NIC and VM with the key in linuxConfiguration.ssh, streams boot diagnostics, and deletes all', async () => {
     const key = hostKeyBlock();
-    let serial = '[    0.000000] Linux version 6.1.0\n';
-    const r = rig({ serial: () => serial });
-    setTimeout(() => (serial += key.text), 30);
+    const boot = '[    0.000000] Linux version 6.1.0\n';
+    // The host key is printed only after the first read was answered, so the provider must read on.
+    let reads = 0;
+    const r = rig({ serial: () => (reads++ === 0 ? boot : boot + key.text) });
     const machine = await r.start();
 
     const vmName = [...r.created.keys()].find((n) => !/-(nsg|ip|nic)$/.test(n))!;

@@ -28,9 +28,10 @@ const LABELS = {
 describe('the GCP provider', () => {
   it('opens tcp/22 to the runner only, labels the instance, puts the key in ssh-keys, reads serial port 1 from its offset, and deletes all', async () => {
     const key = hostKey();
-    let serial = '[    0.000000] Linux version 6.1.0\n';
-    const r = rig({ serial: () => serial });
-    setTimeout(() => (serial += key.block), 30);
+    const boot = '[    0.000000] Linux version 6.1.0\n';
+    // The host key is printed only after the first read was answered, so the provider must read on.
+    let reads = 0;
+    const r = rig({ serial: () => (reads++ === 0 ? boot : boot + key.block) });
     const machine = await r.start();
 
     const firewall = r.firewallInserts.mock.calls[0]![0] as { firewallResource: Record<string, unknown> };
