@@ -236,7 +236,8 @@ async function targetFacts(targets: RunTarget[], measured: Map<RunTarget, Promis
   for (const t of targets) {
     const caps = t.capabilities;
     const m = measured.get(t);
-    if (!caps.fingerprint || t.arch === 'unknown' || t.image.kind === 'host' || !m) continue;
+    // Only booted images are measured: a host has none.
+    if (!caps.fingerprint || t.arch === 'unknown' || !m) continue;
     const { sizes, identity } = await m;
     facts.push({ platform: t.platform.name, arch: t.arch, imageName: t.image.name, fingerprint: caps.fingerprint, sizes, imageDigest: identity.imageDigest });
   }

@@ -86,15 +86,13 @@ int sealed_copy(const char *path)
 		close(from);
 		return -1;
 	}
-	int fd = memfd_create("harness-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	struct stat st;
+	int fd = fstat(from, &st) == 0 ? memfd_create("harness-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING) : -1;
 	off_t sent = 0;
-	if (fd >= 0 && fstat(from, &st) == 0) {
-		while (sent < st.st_size) {
-			ssize_t n = sendfile(fd, from, NULL, (size_t)(st.st_size - sent));
-			if (n <= 0) break;
-			sent += n;
-		}
+	while (fd >= 0 && sent < st.st_size) {
+		ssize_t n = sendfile(fd, from, NULL, (size_t)(st.st_size - sent));
+		if (n <= 0) break;
+		sent += n;
 	}
 	close(from);
 	if (fd >= 0 && (sent != st.st_size || fcntl(fd, F_ADD_SEALS, RUNTIME_SEALS) < 0)) {

@@ -12,7 +12,6 @@ export interface TestKey {
   type: string;
 }
 
-
 export function makeKey(options: { passphrase?: string } = {}): TestKey {
   const { passphrase } = options;
   const pair = ed25519Pair(passphrase ? { passphrase, cipher: 'aes256-ctr', rounds: 4, comment: 'test' } : { comment: 'test' });
